@@ -5,6 +5,7 @@
 //! import another's internals. Kept deliberately small: a type moves here only once two
 //! modules need it.
 
+pub mod apilog;
 pub mod config;
 pub mod error;
 pub mod evidence;
@@ -12,6 +13,7 @@ pub mod geo;
 pub mod progress;
 pub mod time;
 
+pub use apilog::{AccountLabel, ApiRecord};
 pub use error::{CoreError, Place};
 pub use evidence::{Evidence, Finding};
 pub use geo::GeoPoint;
