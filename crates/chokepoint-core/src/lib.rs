@@ -11,6 +11,7 @@ pub mod error;
 pub mod evidence;
 pub mod geo;
 pub mod progress;
+pub mod template;
 pub mod time;
 
 pub use apilog::{AccountLabel, ApiRecord};
