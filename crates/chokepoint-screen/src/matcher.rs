@@ -1,0 +1,962 @@
+//! The name matcher: an index over every name and alias of the loaded lists, blocking so that
+//! a query is compared only with entries that share a rare key, and a scorer that explains
+//! every hit.
+//!
+//! ## Features and score
+//! Both names are normalised ([`crate::normalize`]). Every token carries a weight, its inverse
+//! document frequency over all list names (`ln(N / df)`, at least 0.5; a query token unknown to
+//! the list gets the largest weight), so that `technology`, `bank` or `beijing` count little and
+//! `huawei` or `rosoboronexport` a lot.
+//! * **token similarity**: Jaro-Winkler of two tokens (Arabic-script tokens: of their consonant
+//!   skeletons), raised to 0.92 when the phonetic keys agree; below 0.80 it counts 0. Tokens of
+//!   three letters or fewer must agree exactly or phonetically. Two adjacent tokens also compare
+//!   joined (`hua wei` ~ `huawei`).
+//! * **coverage** of the query by the entry and of the entry by the query (a weighted
+//!   Monge-Elkan: each token's best similarity on the other side, weighted): word order plays
+//!   no role, missing or extra words cost their weight.
+//! * **name score** = 0.5·(query coverage) + 0.5·(entry coverage).
+//! * **acronym**: a one-token query equal to the initials of an entry name's words scores 0.78
+//!   (review, never match: initials are weak evidence).
+//! * **legal form** (weak): same family +0.02, different family −0.03, unknown 0.
+//! * **country** (supporting): the query's country among the entry's +0.03, different −0.05,
+//!   unknown 0.
+//!
+//! The final score is clamped to [0, 1]. **Calibration**: the thresholds below were chosen on
+//! the tuning half of the test set (real listed names and their variants against unlisted
+//! look-alikes) and checked on the held-out half; `scripts/bench/screen.sh` prints the share of
+//! listed queries per score band on the held-out half. Read a score as "how much of both names
+//! is accounted for by similar words, weighted by how rare those words are".
+//!
+//! ## Decisions
+//! `match` at score ≥ [`MatchConfig::match_threshold`] (0.88), `review` at ≥
+//! [`MatchConfig::review_threshold`] (0.72), `clear` below.
+
+use crate::lists::ListEntry;
+use crate::normalize::{phonetic_key, LegalClass, NormalizedName, Normalizer, Script};
+use chokepoint_core::Progress;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A small, fast, non-cryptographic hasher (FxHash) for the index's integer keys.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+fn key_hash(kind: u8, text: &str) -> u64 {
+    // FNV-1a over kind + bytes: stable, cheap, collisions only widen the candidate set.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in std::iter::once(&kind).chain(text.as_bytes()) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Decision thresholds and search limits.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct MatchConfig {
+    /// Score at or above which a hit is a `match`.
+    pub match_threshold: f32,
+    /// Score at or above which a hit needs `review`.
+    pub review_threshold: f32,
+    /// How many candidate names (after blocking) are scored per query.
+    pub candidates: usize,
+    /// How many hits a result keeps at most.
+    pub max_hits: usize,
+}
+
+impl Default for MatchConfig {
+    fn default() -> Self {
+        MatchConfig {
+            match_threshold: 0.88,
+            review_threshold: 0.72,
+            candidates: 24,
+            max_hits: 10,
+        }
+    }
+}
+
+/// `match`, `review` or `clear`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Clear,
+    Review,
+    Match,
+}
+
+impl Decision {
+    /// The lower-case word.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Decision::Clear => "clear",
+            Decision::Review => "review",
+            Decision::Match => "match",
+        }
+    }
+}
+
+/// A token with what the scorer needs precomputed.
+#[derive(Debug, Clone)]
+struct PTok {
+    text: String,
+    phon: String,
+    script: Script,
+    weight: f32,
+}
+
+/// A name (list name, alias or query) ready to compare.
+#[derive(Debug, Clone)]
+struct Prepared {
+    tokens: Vec<PTok>,
+    /// Adjacent token pairs joined (`hua` + `wei`), with the pair's weight.
+    pairs: Vec<String>,
+    legal: Vec<LegalClass>,
+    initials: String,
+}
+
+/// One name or alias of an entry in the index.
+#[derive(Debug, Clone)]
+struct Variant {
+    entry: u32,
+    alias: bool,
+    raw: String,
+    prepared: Prepared,
+}
+
+/// Per-feature scores of a hit: why it scored what it scored.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Features {
+    /// Weighted share of the query's words found in the listed name.
+    pub query_coverage: f32,
+    /// Weighted share of the listed name's words found in the query.
+    pub entry_coverage: f32,
+    /// Share of the query's words whose phonetic key equals one of the listed name's.
+    pub phonetic: f32,
+    /// The query is the listed name's initials.
+    pub acronym: bool,
+    /// Legal-form adjustment (weak): +0.02 same family, −0.03 different, 0 unknown.
+    pub legal_form: f32,
+    /// Country adjustment (supporting): +0.03 agree, −0.05 disagree, 0 unknown.
+    pub country: f32,
+}
+
+/// A query word and the listed word it matched best.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TokenMatch {
+    pub query: String,
+    pub listed: String,
+    pub similarity: f32,
+}
+
+/// Why a hit scored what it did.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Explanation {
+    /// The list's name or alias that matched, as published.
+    pub matched_variant: String,
+    /// `name` or `alias`.
+    pub variant_kind: String,
+    /// The query after normalisation.
+    pub query_normalized: String,
+    /// The matched variant after normalisation.
+    pub variant_normalized: String,
+    pub features: Features,
+    pub tokens: Vec<TokenMatch>,
+}
+
+/// One listed party that a query resembles.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Hit {
+    pub list_id: String,
+    /// The entry's primary name.
+    pub name: String,
+    pub source: String,
+    pub score: f32,
+    pub decision: Decision,
+    pub explanation: Explanation,
+}
+
+/// The result of screening one name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NameResult {
+    pub query: String,
+    pub decision: Decision,
+    /// The best hit's score (0 when no hit).
+    pub score: f32,
+    /// Hits at or above the review threshold, best first.
+    pub matches: Vec<Hit>,
+}
+
+/// Size figures of a built index.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct IndexStats {
+    pub entries: usize,
+    pub variants: usize,
+    pub keys: usize,
+    pub postings: usize,
+    /// Approximate heap bytes of the index (names, tokens, postings).
+    pub approx_bytes: usize,
+}
+
+/// The screening index over one or more lists.
+#[derive(Debug)]
+pub struct Screener {
+    normalizer: Normalizer,
+    entries: Vec<ListEntry>,
+    variants: Vec<Variant>,
+    postings: FxMap<u64, Vec<u32>>,
+    df: FxMap<String, u32>,
+    max_weight: f32,
+    n_variants: f32,
+    config: MatchConfig,
+}
+
+/// Scratch space per worker thread for candidate accumulation.
+#[derive(Default)]
+struct Scratch {
+    acc: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+const STOP: &[&str] = &["and", "of", "the"];
+
+fn initials(tokens: &[PTok]) -> String {
+    tokens
+        .iter()
+        .filter(|t| !STOP.contains(&t.text.as_str()))
+        .filter_map(|t| t.text.chars().next())
+        .collect()
+}
+
+/// Jaro-Winkler similarity of two ASCII strings (falls back to `strsim` for long or non-ASCII
+/// input). Allocation-free for tokens up to 64 bytes: this is the hot loop of screening.
+pub fn jaro_winkler(a: &str, b: &str) -> f32 {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return 1.0;
+    }
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    if a.len() > 64 || b.len() > 64 {
+        return strsim::jaro_winkler(
+            std::str::from_utf8(a).unwrap_or(""),
+            std::str::from_utf8(b).unwrap_or(""),
+        ) as f32;
+    }
+    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
+    let mut a_m = [false; 64];
+    let mut b_m = [false; 64];
+    let mut matches = 0usize;
+    for i in 0..a.len() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(b.len());
+        for j in lo..hi {
+            if !b_m[j] && a[i] == b[j] {
+                a_m[i] = true;
+                b_m[j] = true;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut t = 0usize;
+    let mut k = 0usize;
+    for i in 0..a.len() {
+        if a_m[i] {
+            while !b_m[k] {
+                k += 1;
+            }
+            if a[i] != b[k] {
+                t += 1;
+            }
+            k += 1;
+        }
+    }
+    let m = matches as f32;
+    let jaro = (m / a.len() as f32 + m / b.len() as f32 + (m - t as f32 / 2.0) / m) / 3.0;
+    let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count() as f32;
+    jaro + prefix * 0.1 * (1.0 - jaro)
+}
+
+/// Similarity of two tokens in [0, 1] (see the module documentation).
+fn token_sim(a: &PTok, b: &PTok) -> f32 {
+    token_sim_text(&a.text, &a.phon, a.script, &b.text, &b.phon, b.script)
+}
+
+fn token_sim_text(at: &str, ap: &str, ascr: Script, bt: &str, bp: &str, bscr: Script) -> f32 {
+    if at == bt {
+        return 1.0;
+    }
+    let digits = |s: &str| s.bytes().any(|c| c.is_ascii_digit());
+    if digits(at) || digits(bt) {
+        return 0.0;
+    }
+    let phon_eq = !ap.is_empty() && ap == bp;
+    let arabic = ascr == Script::Arabic || bscr == Script::Arabic;
+    if arabic && phon_eq {
+        // Consonant skeletons agree: the most an unvocalised script can tell.
+        return 0.9;
+    }
+    if at.len() <= 3 || bt.len() <= 3 {
+        return if phon_eq && ap.len() >= 2 { 0.9 } else { 0.0 };
+    }
+    let mut s = if arabic {
+        // Arabic script writes no short vowels: compare skeletons.
+        if ap.len() < 2 || bp.len() < 2 {
+            0.0
+        } else {
+            jaro_winkler(ap, bp) * 0.97
+        }
+    } else {
+        jaro_winkler(at, bt)
+    };
+    if phon_eq && ap.len() >= 2 {
+        s = s.max(0.92);
+    }
+    if s < 0.80 {
+        0.0
+    } else {
+        s
+    }
+}
+
+impl Screener {
+    /// Builds the index over the entries of one or more lists (concatenated; each entry keeps
+    /// its source). Progress is reported per entry.
+    pub fn build(entries: Vec<ListEntry>, config: MatchConfig, progress: &dyn Progress) -> Screener {
+        progress.start("indexing", Some(entries.len() as u64), "entries");
+        // Pass 1: Latin vocabulary, so that Chinese syllable runs segment into the list's words.
+        let base = Normalizer::new();
+        let mut normalizer = base.clone();
+        let mut vocab: Vec<String> = Vec::new();
+        for e in &entries {
+            for n in std::iter::once(&e.name).chain(&e.aliases) {
+                if n.is_ascii() {
+                    vocab.extend(base.normalize(n).tokens.into_iter().map(|t| t.text));
+                }
+            }
+        }
+        vocab.sort();
+        vocab.dedup();
+        normalizer.extend_vocabulary(vocab.iter().map(|s| s.as_str()));
+        // Pass 2: normalise every name and alias (in parallel).
+        let normalized: Vec<Vec<(bool, String, NormalizedName)>> = entries
+            .par_iter()
+            .map(|e| {
+                let mut seen: Vec<String> = Vec::new();
+                let mut out = Vec::new();
+                for (i, n) in std::iter::once(&e.name).chain(&e.aliases).enumerate() {
+                    let norm = normalizer.normalize(n);
+                    if norm.tokens.is_empty() {
+                        continue;
+                    }
+                    let key = norm.text();
+                    if seen.contains(&key) {
+                        continue;
+                    }
+                    seen.push(key);
+                    out.push((i > 0, n.clone(), norm));
+                }
+                progress.advance(1);
+                out
+            })
+            .collect();
+        let mut df: FxMap<String, u32> = FxMap::default();
+        let mut n_variants = 0usize;
+        for vs in &normalized {
+            for (_, _, norm) in vs {
+                n_variants += 1;
+                let mut toks: Vec<&str> = norm.tokens.iter().map(|t| t.text.as_str()).collect();
+                toks.sort();
+                toks.dedup();
+                for t in toks {
+                    *df.entry(t.to_string()).or_insert(0) += 1;
+                }
+            }
+        }
+        let n = (n_variants.max(1)) as f32;
+        let mut s = Screener {
+            normalizer,
+            entries: Vec::new(),
+            variants: Vec::with_capacity(n_variants),
+            postings: FxMap::default(),
+            df,
+            max_weight: (n + 1.0).ln().max(1.0),
+            n_variants: n,
+            config,
+        };
+        for (ei, vs) in normalized.into_iter().enumerate() {
+            for (alias, raw, norm) in vs {
+                let prepared = s.prepare(&norm);
+                let vi = s.variants.len() as u32;
+                for k in s.keys(&prepared, false) {
+                    s.postings.entry(k).or_default().push(vi);
+                }
+                s.variants.push(Variant {
+                    entry: ei as u32,
+                    alias,
+                    raw,
+                    prepared,
+                });
+            }
+        }
+        for p in s.postings.values_mut() {
+            p.dedup();
+            p.shrink_to_fit();
+        }
+        s.entries = entries;
+        progress.finish();
+        s
+    }
+
+    /// The entries indexed.
+    pub fn entries(&self) -> &[ListEntry] {
+        &self.entries
+    }
+
+    /// The decision thresholds in use.
+    pub fn config(&self) -> &MatchConfig {
+        &self.config
+    }
+
+    /// Changes the thresholds (the index stays).
+    pub fn set_config(&mut self, config: MatchConfig) {
+        self.config = config;
+    }
+
+    /// Size figures of the index.
+    pub fn stats(&self) -> IndexStats {
+        let postings: usize = self.postings.values().map(|p| p.len()).sum();
+        let tok_bytes: usize = self
+            .variants
+            .iter()
+            .map(|v| {
+                v.raw.capacity()
+                    + std::mem::size_of::<Variant>()
+                    + v.prepared
+                        .tokens
+                        .iter()
+                        .map(|t| t.text.capacity() + t.phon.capacity() + std::mem::size_of::<PTok>())
+                        .sum::<usize>()
+                    + v.prepared.pairs.iter().map(|p| p.capacity() + 24).sum::<usize>()
+            })
+            .sum();
+        let entry_bytes: usize = self
+            .entries
+            .iter()
+            .map(|e| {
+                std::mem::size_of::<ListEntry>()
+                    + e.name.len()
+                    + e.source.len()
+                    + e.list_id.len()
+                    + e.aliases.iter().map(|a| a.len() + 24).sum::<usize>()
+                    + e.addresses.iter().map(|a| a.len() + 24).sum::<usize>()
+            })
+            .sum();
+        IndexStats {
+            entries: self.entries.len(),
+            variants: self.variants.len(),
+            keys: self.postings.len(),
+            postings,
+            approx_bytes: postings * 4
+                + self.postings.len() * (8 + 24 + 8)
+                + tok_bytes
+                + entry_bytes
+                + self.df.len() * 48,
+        }
+    }
+
+    fn weight(&self, token: &str) -> f32 {
+        match self.df.get(token) {
+            Some(&d) => (self.n_variants / d as f32).ln().max(0.5),
+            None => self.max_weight,
+        }
+    }
+
+    fn prepare(&self, norm: &NormalizedName) -> Prepared {
+        let tokens: Vec<PTok> = norm
+            .tokens
+            .iter()
+            .map(|t| PTok {
+                phon: phonetic_key(&t.text),
+                weight: if STOP.contains(&t.text.as_str()) {
+                    0.2
+                } else {
+                    self.weight(&t.text)
+                },
+                text: t.text.clone(),
+                script: t.script,
+            })
+            .collect();
+        let pairs = tokens
+            .windows(2)
+            .map(|w| format!("{}{}", w[0].text, w[1].text))
+            .collect();
+        Prepared {
+            initials: initials(&tokens),
+            tokens,
+            pairs,
+            legal: norm.legal_forms.clone(),
+        }
+    }
+
+    /// Blocking keys of a name. Entries index: tokens, phonetic keys, 4-letter prefixes and
+    /// suffixes of long tokens, joined adjacent pairs and initials. Queries look up the same
+    /// kinds, plus their joined pairs as tokens and a single token as initials.
+    fn keys(&self, p: &Prepared, query: bool) -> Vec<u64> {
+        let mut keys = Vec::with_capacity(p.tokens.len() * 5 + 2);
+        for t in &p.tokens {
+            if STOP.contains(&t.text.as_str()) {
+                continue;
+            }
+            keys.push(key_hash(b't', &t.text));
+            if t.phon.len() >= 2 {
+                keys.push(key_hash(b'p', &t.phon));
+            }
+            if t.text.len() >= 6 {
+                keys.push(key_hash(b'a', &t.text[..4]));
+                keys.push(key_hash(b'z', &t.text[t.text.len() - 4..]));
+            }
+            if query {
+                keys.push(key_hash(b'c', &t.text));
+            }
+        }
+        for pair in &p.pairs {
+            keys.push(key_hash(if query { b't' } else { b'c' }, pair));
+        }
+        if query {
+            if p.tokens.len() == 1 && (2..=8).contains(&p.tokens[0].text.len()) {
+                keys.push(key_hash(b'i', &p.tokens[0].text));
+            }
+        } else if p.tokens.len() >= 2 && p.initials.len() >= 2 {
+            keys.push(key_hash(b'i', &p.initials));
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    /// Screens one name (with an optional ISO country code as supporting evidence).
+    pub fn screen(&self, name: &str, country: Option<&str>) -> NameResult {
+        let norm = self.normalizer.normalize(name);
+        let q = self.prepare(&norm);
+        let country = country
+            .map(crate::lists::country_code)
+            .filter(|c| !c.is_empty());
+        let mut hits: Vec<Hit> = Vec::new();
+        if !q.tokens.is_empty() {
+            let candidates = self.candidates(&q);
+            // Best score per entry.
+            let mut best: FxMap<u32, (f32, u32, Features, Vec<TokenMatch>)> = FxMap::default();
+            for vi in candidates {
+                let v = &self.variants[vi as usize];
+                let entry = &self.entries[v.entry as usize];
+                let (score, features, tokens) =
+                    self.score(&q, &v.prepared, country.as_deref(), &entry.countries);
+                let slot = best.entry(v.entry).or_insert((-1.0, vi, features.clone(), Vec::new()));
+                if score > slot.0 {
+                    *slot = (score, vi, features, tokens);
+                }
+            }
+            let qtext = norm.text();
+            for (ei, (score, vi, features, tokens)) in best {
+                if score < self.config.review_threshold {
+                    continue;
+                }
+                let v = &self.variants[vi as usize];
+                let e = &self.entries[ei as usize];
+                hits.push(Hit {
+                    list_id: e.list_id.clone(),
+                    name: e.name.clone(),
+                    source: e.source.clone(),
+                    score,
+                    decision: self.decide(score),
+                    explanation: Explanation {
+                        matched_variant: v.raw.clone(),
+                        variant_kind: if v.alias { "alias" } else { "name" }.into(),
+                        query_normalized: qtext.clone(),
+                        variant_normalized: v
+                            .prepared
+                            .tokens
+                            .iter()
+                            .map(|t| t.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        features,
+                        tokens,
+                    },
+                });
+            }
+        }
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.list_id.cmp(&b.list_id))
+        });
+        hits.truncate(self.config.max_hits);
+        let score = hits.first().map(|h| h.score).unwrap_or(0.0);
+        NameResult {
+            query: name.to_string(),
+            decision: self.decide(score),
+            score,
+            matches: hits,
+        }
+    }
+
+    /// Every candidate entry's best score for a query, below the thresholds too (for tuning
+    /// thresholds and for evaluations): `(list_id, score)`.
+    pub fn screen_all_scores(&self, name: &str, country: Option<&str>) -> Vec<(String, f32)> {
+        let q = self.prepare(&self.normalizer.normalize(name));
+        if q.tokens.is_empty() {
+            return Vec::new();
+        }
+        let country = country.map(crate::lists::country_code);
+        let mut best: FxMap<u32, f32> = FxMap::default();
+        for vi in self.candidates(&q) {
+            let v = &self.variants[vi as usize];
+            let (score, _, _) = self.score(
+                &q,
+                &v.prepared,
+                country.as_deref(),
+                &self.entries[v.entry as usize].countries,
+            );
+            let slot = best.entry(v.entry).or_insert(0.0);
+            *slot = slot.max(score);
+        }
+        best.into_iter()
+            .map(|(e, s)| (self.entries[e as usize].list_id.clone(), s))
+            .collect()
+    }
+
+    /// The best score of a query against every variant, without the index (for tests that
+    /// check the blocking loses nothing).
+    pub fn best_score_exhaustive(&self, name: &str, country: Option<&str>) -> f32 {
+        let q = self.prepare(&self.normalizer.normalize(name));
+        if q.tokens.is_empty() {
+            return 0.0;
+        }
+        self.variants
+            .iter()
+            .map(|v| {
+                self.score(&q, &v.prepared, country, &self.entries[v.entry as usize].countries)
+                    .0
+            })
+            .fold(0.0, f32::max)
+    }
+
+    /// Screens many names in parallel (rayon), in input order.
+    pub fn screen_many(
+        &self,
+        queries: &[(String, Option<String>)],
+        progress: &dyn Progress,
+    ) -> Vec<NameResult> {
+        progress.start("screening", Some(queries.len() as u64), "names");
+        let out = queries
+            .par_iter()
+            .map(|(n, c)| {
+                let r = self.screen(n, c.as_deref());
+                progress.advance(1);
+                r
+            })
+            .collect();
+        progress.finish();
+        out
+    }
+
+    fn decide(&self, score: f32) -> Decision {
+        if score >= self.config.match_threshold {
+            Decision::Match
+        } else if score >= self.config.review_threshold {
+            Decision::Review
+        } else {
+            Decision::Clear
+        }
+    }
+
+    /// Candidate variants: sum of the idf weights of shared keys, best `config.candidates`.
+    fn candidates(&self, q: &Prepared) -> Vec<u32> {
+        let keys = self.keys(q, true);
+        let mut lists: Vec<&Vec<u32>> = keys.iter().filter_map(|k| self.postings.get(k)).collect();
+        lists.sort_by_key(|l| l.len());
+        // Very common keys (`technology`, `beijing`) are skipped once rarer ones were seen:
+        // they would add thousands of candidates and no discrimination.
+        let common = ((self.n_variants as usize) / 20).max(2000);
+        SCRATCH.with(|cell| {
+            let mut s = cell.borrow_mut();
+            let Scratch { acc, touched } = &mut *s;
+            if acc.len() < self.variants.len() {
+                acc.resize(self.variants.len(), 0.0);
+            }
+            for (i, list) in lists.iter().enumerate() {
+                if i >= 2 && list.len() > common {
+                    break;
+                }
+                let w = (self.n_variants / list.len() as f32).ln().max(0.1);
+                for &vi in list.iter().take(50_000) {
+                    let slot = &mut acc[vi as usize];
+                    if *slot == 0.0 {
+                        touched.push(vi);
+                    }
+                    *slot += w;
+                }
+            }
+            let mut scored: Vec<(f32, u32)> = touched.iter().map(|&vi| (acc[vi as usize], vi)).collect();
+            for &vi in touched.iter() {
+                acc[vi as usize] = 0.0;
+            }
+            touched.clear();
+            let k = self.config.candidates;
+            if scored.len() > k {
+                scored.select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
+                scored.truncate(k);
+            }
+            scored.into_iter().map(|(_, vi)| vi).collect()
+        })
+    }
+
+    /// Scores a query against one prepared variant: (score, features, token matches).
+    fn score(
+        &self,
+        q: &Prepared,
+        e: &Prepared,
+        country: Option<&str>,
+        entry_countries: &[String],
+    ) -> (f32, Features, Vec<TokenMatch>) {
+        let (q_best, q_to) = best_per_token(q, e);
+        let (e_best, _) = best_per_token(e, q);
+        let cover = |toks: &[PTok], best: &[f32]| {
+            let total: f32 = toks.iter().map(|t| t.weight).sum();
+            if total <= 0.0 {
+                return 0.0;
+            }
+            toks.iter().zip(best).map(|(t, b)| t.weight * b).sum::<f32>() / total
+        };
+        let qc = cover(&q.tokens, &q_best);
+        let ec = cover(&e.tokens, &e_best);
+        let phonetic = {
+            let n = q.tokens.len().max(1) as f32;
+            q.tokens
+                .iter()
+                .filter(|t| !t.phon.is_empty() && e.tokens.iter().any(|u| u.phon == t.phon))
+                .count() as f32
+                / n
+        };
+        let mut name = 0.5 * qc + 0.5 * ec;
+        let acronym = q.tokens.len() == 1
+            && e.tokens.len() >= 2
+            && q.tokens[0].text.len() >= 2
+            && q.tokens[0].text == e.initials;
+        if acronym {
+            name = name.max(0.78);
+        }
+        let legal_form = match (q.legal.first(), e.legal.first()) {
+            (Some(a), Some(b)) => {
+                if a == b || q.legal.iter().any(|x| e.legal.contains(x)) {
+                    0.02
+                } else if *a == LegalClass::Company || *b == LegalClass::Company {
+                    0.0
+                } else {
+                    -0.03
+                }
+            }
+            _ => 0.0,
+        };
+        let country_adj = match country {
+            Some(c) if !entry_countries.is_empty() => {
+                if entry_countries.iter().any(|x| x == c) {
+                    0.03
+                } else {
+                    -0.05
+                }
+            }
+            _ => 0.0,
+        };
+        let score = (name + legal_form + country_adj).clamp(0.0, 1.0);
+        let tokens = q
+            .tokens
+            .iter()
+            .zip(&q_best)
+            .zip(&q_to)
+            .map(|((t, &s), to)| TokenMatch {
+                query: t.text.clone(),
+                listed: to.clone(),
+                similarity: s,
+            })
+            .collect();
+        (
+            score,
+            Features {
+                query_coverage: qc,
+                entry_coverage: ec,
+                phonetic,
+                acronym,
+                legal_form,
+                country: country_adj,
+            },
+            tokens,
+        )
+    }
+}
+
+/// For each token of `a`, its best similarity among `b`'s tokens and joined pairs (and of
+/// `a`'s joined pairs against `b`'s tokens), with the `b` text it matched.
+fn best_per_token(a: &Prepared, b: &Prepared) -> (Vec<f32>, Vec<String>) {
+    let mut best = vec![0.0f32; a.tokens.len()];
+    let mut to = vec![String::new(); a.tokens.len()];
+    for (i, t) in a.tokens.iter().enumerate() {
+        for u in &b.tokens {
+            let s = token_sim(t, u);
+            if s > best[i] {
+                best[i] = s;
+                to[i] = u.text.clone();
+                if s >= 1.0 {
+                    break;
+                }
+            }
+        }
+        if best[i] < 0.95 && t.text.len() >= 4 {
+            for pair in &b.pairs {
+                let s = token_sim_text(&t.text, &t.phon, t.script, pair, "", Script::Latin);
+                if s > best[i] {
+                    best[i] = s;
+                    to[i] = pair.clone();
+                }
+            }
+        }
+    }
+    // a's joined pairs against b's tokens (`hua wei` vs `huawei`).
+    for (i, pair) in a.pairs.iter().enumerate() {
+        if best[i] >= 0.95 && best[i + 1] >= 0.95 {
+            continue;
+        }
+        for u in &b.tokens {
+            if u.text.len() < 4 {
+                continue;
+            }
+            let s = token_sim_text(pair, "", Script::Latin, &u.text, &u.phon, u.script);
+            if s > best[i] && s > best[i + 1] {
+                best[i] = best[i].max(s);
+                best[i + 1] = best[i + 1].max(s);
+                to[i] = u.text.clone();
+                to[i + 1] = u.text.clone();
+            }
+        }
+    }
+    (best, to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chokepoint_core::NoProgress;
+
+    fn entry(id: &str, name: &str, aliases: &[&str], country: &str) -> ListEntry {
+        ListEntry {
+            list_id: id.into(),
+            name: name.into(),
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+            kind: "entity".into(),
+            source: "test".into(),
+            countries: vec![country.into()],
+            addresses: vec![],
+            programs: vec![],
+        }
+    }
+
+    fn screener() -> Screener {
+        Screener::build(
+            vec![
+                entry("1", "Huawei Technologies Co., Ltd.", &["Huawei"], "CN"),
+                entry("2", "Joint Stock Company Rosoboronexport", &["Rosoboronexport"], "RU"),
+                entry("3", "Beijing Zhipu Huazhang Technology Co., Ltd.", &["Zhipu AI"], "CN"),
+                entry("4", "Mahan Air", &["Mahan Airlines"], "IR"),
+                entry("5", "National University of Defense Technology", &[], "CN"),
+                entry("6", "Beijing Lenovo Software Ltd.", &[], "CN"),
+            ],
+            MatchConfig::default(),
+            &NoProgress,
+        )
+    }
+
+    #[test]
+    fn jaro_winkler_agrees_with_strsim() {
+        for (a, b) in [("martha", "marhta"), ("huawei", "huawie"), ("dixon", "dicksonx"), ("abc", "xyz")] {
+            let ours = jaro_winkler(a, b);
+            let theirs = strsim::jaro_winkler(a, b) as f32;
+            assert!((ours - theirs).abs() < 1e-5, "{a} {b}: {ours} vs {theirs}");
+        }
+    }
+
+    #[test]
+    fn variants_across_scripts_match() {
+        let s = screener();
+        for q in [
+            "HUAWEI TECHNOLOGIES LIMITED",
+            "Technologies Huawei Co",
+            "华为技术有限公司",
+            "Huawie Technologies",
+            "Hua Wei Technologies",
+            "АО «Рособоронэкспорт»",
+            "北京智谱华章科技有限公司",
+            "ماهان ایر",
+        ] {
+            let r = s.screen(q, None);
+            assert_ne!(r.decision, Decision::Clear, "{q}: {r:?}");
+        }
+        let r = s.screen("Rosoboroneksport", Some("RU"));
+        assert_eq!(r.matches[0].list_id, "2");
+        assert_eq!(r.decision, Decision::Match);
+        assert!(r.matches[0].explanation.features.country > 0.0);
+    }
+
+    #[test]
+    fn look_alikes_clear() {
+        let s = screener();
+        for q in ["Lenovo Technologies Co., Ltd.", "Beijing Xiaomi Technology Co., Ltd.", "Mahindra Airways", "National University of Singapore"] {
+            let r = s.screen(q, None);
+            assert_eq!(r.decision, Decision::Clear, "{q}: {r:?}");
+        }
+    }
+
+    #[test]
+    fn acronym_is_review_not_match() {
+        let s = screener();
+        let r = s.screen("NUDT", None);
+        assert_eq!(r.decision, Decision::Review, "{r:?}");
+        assert!(r.matches[0].explanation.features.acronym);
+    }
+
+    #[test]
+    fn empty_query_is_clear_with_no_hits() {
+        let s = screener();
+        let r = s.screen("  ,.- ", None);
+        assert_eq!(r.decision, Decision::Clear);
+        assert!(r.matches.is_empty());
+    }
+}

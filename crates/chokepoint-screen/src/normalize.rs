@@ -1,0 +1,637 @@
+//! Name normalisation: from a name as written (any script, any punctuation) to comparable Latin
+//! tokens, with legal forms recognised and kept aside.
+//!
+//! The pipeline, in order (each step is deterministic and documented so that a hit can be
+//! explained):
+//! 1. Unicode NFKC (full-width forms, ligatures and compatibility characters folded), lower case.
+//! 2. Transliteration to ASCII, character by character, with `any_ascii`: Chinese characters
+//!    become Mandarin pinyin syllables without tones (each its own *syllable token*, because
+//!    Chinese is written without spaces), Cyrillic follows a BGN/PCGN-like romanisation, Arabic
+//!    and Persian script become consonant skeletons (the script writes no short vowels), Latin
+//!    letters lose their diacritics (`é` → `e`, `ß` → `ss`), Hangul and kana are romanised.
+//!    Apostrophes vanish (`Kata'ib` → `kataib`), `&` becomes `and`, other punctuation separates.
+//! 3. Runs of one-letter tokens join (`S.A.` → `sa`, `A. Q. Khan` → `aq khan`).
+//! 4. Legal forms (table [`LEGAL_FORMS`], written in their own scripts and normalised by this same
+//!    pipeline) are recognised at either end of the name, longest first, repeatedly, and set
+//!    aside with their class: they are evidence (weak), not part of the name proper.
+//! 5. Runs of Chinese syllables are segmented into words by longest match against a vocabulary
+//!    (the list's own Latin tokens plus the generic-word table): `bei jing zhi pu` → `beijing
+//!    zhipu`. Unknown syllables stay single.
+//! 6. Generic business words in several languages map to one canonical word (table
+//!    [`SYNONYMS`]): `keji`, `jishu`, `tekhnologii`, `tech` all become `technology`.
+
+use std::collections::HashSet;
+use unicode_normalization::UnicodeNormalization;
+
+/// The family a legal form belongs to. Compared as a weak feature: `Co., Ltd.` against `LLC`
+/// is the same family, `JSC` against `Ltd.` is a small disagreement, never a veto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalClass {
+    /// Limited liability: Ltd., LLC, GmbH, ООО, 有限公司, SARL, Pte. Ltd., Sdn. Bhd.
+    Limited,
+    /// Joint-stock / public company: JSC, PJSC, АО, ПАО, 股份有限公司, AG, S.A., PLC, Inc., Corp.
+    JointStock,
+    /// A generic "company" word with no liability form: Co., Company, 公司, شركة.
+    Company,
+    /// State or unitary enterprise: ФГУП, ГУП, state corporation.
+    State,
+    /// Partnerships and free-zone forms: LLP, LP, FZE, FZCO.
+    Other,
+}
+
+/// Legal forms, each written as it appears in the lists (any script). Matched as whole token
+/// sequences at either end of a name after normalisation.
+pub const LEGAL_FORMS: &[(&str, LegalClass)] = &[
+    // English and international
+    ("company limited", LegalClass::Limited),
+    ("co ltd", LegalClass::Limited),
+    ("co limited", LegalClass::Limited),
+    ("limited", LegalClass::Limited),
+    ("ltd", LegalClass::Limited),
+    ("llc", LegalClass::Limited),
+    ("l l c", LegalClass::Limited),
+    ("limited liability company", LegalClass::Limited),
+    ("pte ltd", LegalClass::Limited),
+    ("private limited", LegalClass::Limited),
+    ("pvt ltd", LegalClass::Limited),
+    ("sdn bhd", LegalClass::Limited),
+    ("gmbh", LegalClass::Limited),
+    ("sarl", LegalClass::Limited),
+    ("srl", LegalClass::Limited),
+    ("bv", LegalClass::Limited),
+    ("kft", LegalClass::Limited),
+    ("sp z o o", LegalClass::Limited),
+    ("fz llc", LegalClass::Limited),
+    ("joint stock company", LegalClass::JointStock),
+    ("public joint stock company", LegalClass::JointStock),
+    ("open joint stock company", LegalClass::JointStock),
+    ("closed joint stock company", LegalClass::JointStock),
+    ("joint stock commercial bank", LegalClass::JointStock),
+    ("jsc", LegalClass::JointStock),
+    ("ojsc", LegalClass::JointStock),
+    ("pjsc", LegalClass::JointStock),
+    ("cjsc", LegalClass::JointStock),
+    ("pao", LegalClass::JointStock),
+    ("oao", LegalClass::JointStock),
+    ("zao", LegalClass::JointStock),
+    ("ao", LegalClass::JointStock),
+    ("nao", LegalClass::JointStock),
+    ("ag", LegalClass::JointStock),
+    ("sa", LegalClass::JointStock),
+    ("s a", LegalClass::JointStock),
+    ("sa de cv", LegalClass::JointStock),
+    ("spa", LegalClass::JointStock),
+    ("nv", LegalClass::JointStock),
+    ("plc", LegalClass::JointStock),
+    ("inc", LegalClass::JointStock),
+    ("incorporated", LegalClass::JointStock),
+    ("corp", LegalClass::JointStock),
+    ("corporation", LegalClass::JointStock),
+    ("zrt", LegalClass::JointStock),
+    ("as", LegalClass::JointStock),
+    ("ad", LegalClass::JointStock),
+    ("public company limited", LegalClass::JointStock),
+    ("co", LegalClass::Company),
+    ("company", LegalClass::Company),
+    ("ca", LegalClass::Company),
+    ("llp", LegalClass::Other),
+    ("lp", LegalClass::Other),
+    ("fze", LegalClass::Other),
+    ("fzco", LegalClass::Other),
+    ("state corporation", LegalClass::State),
+    ("fgup", LegalClass::State),
+    ("gup", LegalClass::State),
+    // Chinese
+    ("股份有限公司", LegalClass::JointStock),
+    ("有限责任公司", LegalClass::Limited),
+    ("有限責任公司", LegalClass::Limited),
+    ("有限公司", LegalClass::Limited),
+    ("公司", LegalClass::Company),
+    // Russian (Cyrillic, normalised by the pipeline into their romanisation)
+    ("ООО", LegalClass::Limited),
+    ("общество с ограниченной ответственностью", LegalClass::Limited),
+    ("ОАО", LegalClass::JointStock),
+    ("ЗАО", LegalClass::JointStock),
+    ("ПАО", LegalClass::JointStock),
+    ("АО", LegalClass::JointStock),
+    ("НАО", LegalClass::JointStock),
+    ("акционерное общество", LegalClass::JointStock),
+    ("публичное акционерное общество", LegalClass::JointStock),
+    ("открытое акционерное общество", LegalClass::JointStock),
+    ("закрытое акционерное общество", LegalClass::JointStock),
+    ("ФГУП", LegalClass::State),
+    ("ГУП", LegalClass::State),
+    ("госкорпорация", LegalClass::State),
+    ("государственная корпорация", LegalClass::State),
+    // Arabic and Persian
+    ("شركة", LegalClass::Company),
+    ("شرکت", LegalClass::Company),
+    ("ذ.م.م", LegalClass::Limited),
+    ("ش.م.م", LegalClass::Limited),
+    ("سهامی خاص", LegalClass::JointStock),
+    ("سهامی عام", LegalClass::JointStock),
+];
+
+/// Generic words with the same meaning across languages and abbreviations, mapped to one
+/// canonical word. The list is about names of organisations; it never maps a distinctive word.
+pub const SYNONYMS: &[(&str, &[&str])] = &[
+    (
+        "technology",
+        &[
+            "technologies",
+            "tech",
+            "techn",
+            "keji",
+            "jishu",
+            "tekhnologii",
+            "tekhnologiya",
+            "tekhnologiy",
+            "technologie",
+            "tecnologia",
+        ],
+    ),
+    ("international", &["intl", "int", "guoji", "mezhdunarodnyi", "internatsional"]),
+    ("university", &["univ", "daxue", "universitet", "universite", "universidad"]),
+    ("institute", &["inst", "institut", "yanjiusuo", "yanjiuyuan", "instituto"]),
+    ("electronics", &["electronic", "elec", "dianzi", "elektronika", "elektronik"]),
+    ("information", &["info", "xinxi", "informatsii", "informatsionnye"]),
+    ("group", &["grp", "jituan", "gruppa", "grupo", "groupe"]),
+    ("holdings", &["holding", "hldgs", "konggu", "kholding"]),
+    ("industry", &["industries", "industrial", "ind", "gongye", "promyshlennost", "sanat", "sanaye", "sanayi"]),
+    ("science", &["sciences", "sci", "kexue"]),
+    ("trading", &["trade", "maoyi", "torgovyi", "tejarat"]),
+    ("semiconductor", &["semiconductors", "bandaoti", "poluprovodnik"]),
+    ("communication", &["communications", "tongxin", "telecom", "telecommunication"]),
+    ("engineering", &["eng", "gongcheng", "inzhiniring"]),
+    ("manufacturing", &["mfg", "manufacture", "zhizao"]),
+    ("development", &["dev", "kaifa", "razvitiya"]),
+    ("intelligent", &["intelligence", "zhineng"]),
+    ("digital", &["shuzi", "tsifrovoi"]),
+    ("network", &["networks", "wangluo", "set"]),
+    ("equipment", &["zhuangbei", "oborudovanie"]),
+    ("aviation", &["aviatsionnyi", "hangkong", "aviatsiya"]),
+    ("aerospace", &["hangtian", "aerokosmicheskii"]),
+    ("research", &["yanjiu", "issledovatelskii"]),
+    ("center", &["centre", "zhongxin", "tsentr", "centro"]),
+    ("national", &["natl", "guojia", "national"]),
+    ("china", &["zhongguo", "chinese", "prc"]),
+    ("bank", &["banque", "banco", "yinhang"]),
+    ("and", &["y", "et", "und", "i"]),
+    ("the", &[]),
+    ("of", &["de", "del", "des", "du"]),
+];
+
+/// The script a token came from, used to pick the right comparison (Arabic script writes no
+/// short vowels, so its tokens compare on consonant skeletons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Script {
+    Latin,
+    Han,
+    Cyrillic,
+    Arabic,
+    Other,
+}
+
+fn script_of(c: char) -> Script {
+    let u = c as u32;
+    if c.is_ascii() {
+        Script::Latin
+    } else if (0x4E00..=0x9FFF).contains(&u)
+        || (0x3400..=0x4DBF).contains(&u)
+        || (0x20000..=0x2A6DF).contains(&u)
+        || (0xF900..=0xFAFF).contains(&u)
+    {
+        Script::Han
+    } else if (0x0400..=0x052F).contains(&u) {
+        Script::Cyrillic
+    } else if (0x0600..=0x06FF).contains(&u)
+        || (0x0750..=0x077F).contains(&u)
+        || (0xFB50..=0xFDFF).contains(&u)
+        || (0xFE70..=0xFEFF).contains(&u)
+    {
+        Script::Arabic
+    } else if c.is_alphabetic() && (u < 0x0250 || (0x1E00..=0x1EFF).contains(&u)) {
+        Script::Latin
+    } else {
+        Script::Other
+    }
+}
+
+/// One token of a normalised name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// ASCII lower-case text.
+    pub text: String,
+    /// The script it was written in.
+    pub script: Script,
+}
+
+/// A name after normalisation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NormalizedName {
+    /// The name proper: canonical tokens, legal forms removed, in the written order.
+    pub tokens: Vec<Token>,
+    /// Legal forms recognised at either end.
+    pub legal_forms: Vec<LegalClass>,
+}
+
+impl NormalizedName {
+    /// Tokens joined with single spaces (for display and explanations).
+    pub fn text(&self) -> String {
+        self.tokens
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// A raw token before legal forms and segmentation.
+#[derive(Debug, Clone)]
+struct RawToken {
+    text: String,
+    script: Script,
+    /// A single Chinese syllable (candidate for segmentation).
+    syllable: bool,
+}
+
+/// Steps 1–3: NFKC, lower case, transliteration, punctuation, single-letter runs.
+fn raw_tokens(name: &str) -> Vec<RawToken> {
+    let folded: String = name.nfkc().collect::<String>().to_lowercase();
+    let mut out: Vec<RawToken> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_script = Script::Latin;
+    let flush = |cur: &mut String, script: Script, out: &mut Vec<RawToken>| {
+        if !cur.is_empty() {
+            out.push(RawToken {
+                text: std::mem::take(cur),
+                script,
+                syllable: false,
+            });
+        }
+    };
+    let mut buf = [0u8; 4];
+    for c in folded.chars() {
+        let script = script_of(c);
+        if c.is_ascii_alphanumeric() {
+            if cur.is_empty() {
+                cur_script = Script::Latin;
+            }
+            cur.push(c);
+            continue;
+        }
+        match c {
+            '\'' | '’' | '‘' | 'ʼ' | '`' | '´' | 'ʻ' => continue,
+            '&' => {
+                flush(&mut cur, cur_script, &mut out);
+                out.push(RawToken {
+                    text: "and".into(),
+                    script: Script::Latin,
+                    syllable: false,
+                });
+                continue;
+            }
+            _ => {}
+        }
+        if c == '市' || c == '省' {
+            // Administrative suffixes (city, province) after a place name: not part of a name.
+            flush(&mut cur, cur_script, &mut out);
+            continue;
+        }
+        if script == Script::Han {
+            flush(&mut cur, cur_script, &mut out);
+            let t = any_ascii::any_ascii_char(c).to_ascii_lowercase();
+            let t: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            if !t.is_empty() {
+                out.push(RawToken {
+                    text: t,
+                    script: Script::Han,
+                    syllable: true,
+                });
+            }
+            continue;
+        }
+        if c.is_alphanumeric() || (script == Script::Arabic && !c.is_whitespace()) {
+            let t = any_ascii::any_ascii(c.encode_utf8(&mut buf)).to_ascii_lowercase();
+            let letters: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            if letters.is_empty() {
+                // A letter with no ASCII rendering (Arabic combining marks, tatweel): part of
+                // the word, contributes nothing.
+                continue;
+            }
+            if cur.is_empty() {
+                cur_script = script;
+            } else if cur_script == Script::Latin && script != Script::Latin {
+                cur_script = script;
+            }
+            cur.push_str(&letters);
+            continue;
+        }
+        // Everything else (spaces, punctuation, symbols) separates tokens.
+        flush(&mut cur, cur_script, &mut out);
+    }
+    flush(&mut cur, cur_script, &mut out);
+    // Join runs of single-letter Latin/Cyrillic tokens: `s a` -> `sa`, `a q khan` -> `aq khan`.
+    let mut joined: Vec<RawToken> = Vec::with_capacity(out.len());
+    let mut i = 0;
+    while i < out.len() {
+        if out[i].text.len() == 1 && !out[i].syllable {
+            let mut j = i;
+            let mut s = String::new();
+            while j < out.len() && out[j].text.len() == 1 && !out[j].syllable {
+                s.push_str(&out[j].text);
+                j += 1;
+            }
+            if j - i >= 2 {
+                joined.push(RawToken {
+                    text: s,
+                    script: out[i].script,
+                    syllable: false,
+                });
+                i = j;
+                continue;
+            }
+        }
+        joined.push(out[i].clone());
+        i += 1;
+    }
+    joined
+}
+
+/// The normaliser: the legal-form table and the synonym table compiled once.
+#[derive(Debug, Clone)]
+pub struct Normalizer {
+    /// Legal-form token sequences, longest first.
+    legal: Vec<(Vec<String>, LegalClass)>,
+    /// Word -> canonical word.
+    synonyms: std::collections::HashMap<String, String>,
+    /// Known words for segmenting Chinese syllable runs.
+    vocabulary: HashSet<String>,
+    /// The longest vocabulary word, in syllables, tried when segmenting.
+    max_syllables: usize,
+}
+
+impl Default for Normalizer {
+    fn default() -> Self {
+        Normalizer::new()
+    }
+}
+
+impl Normalizer {
+    /// The normaliser with the built-in tables and a vocabulary of generic words only.
+    pub fn new() -> Self {
+        let mut legal: Vec<(Vec<String>, LegalClass)> = LEGAL_FORMS
+            .iter()
+            .map(|(form, class)| {
+                let toks = raw_tokens(form).into_iter().map(|t| t.text).collect();
+                (toks, *class)
+            })
+            .filter(|(t, _): &(Vec<String>, _)| !t.is_empty())
+            .collect();
+        legal.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        let mut synonyms = std::collections::HashMap::new();
+        let mut vocabulary = HashSet::new();
+        for (canon, words) in SYNONYMS {
+            vocabulary.insert(canon.to_string());
+            for w in *words {
+                synonyms.insert(w.to_string(), canon.to_string());
+                vocabulary.insert(w.to_string());
+            }
+        }
+        for city in CHINESE_PLACES {
+            vocabulary.insert(city.to_string());
+        }
+        Normalizer {
+            legal,
+            synonyms,
+            vocabulary,
+            max_syllables: 4,
+        }
+    }
+
+    /// Adds words (already normalised Latin tokens) to the segmentation vocabulary.
+    pub fn extend_vocabulary<'a>(&mut self, words: impl IntoIterator<Item = &'a str>) {
+        for w in words {
+            if w.len() >= 4 && w.len() <= 24 {
+                self.vocabulary.insert(w.to_string());
+            }
+        }
+    }
+
+    /// The canonical form of a word (itself when it has no synonym).
+    pub fn canonical<'a>(&'a self, word: &'a str) -> &'a str {
+        self.synonyms.get(word).map(|s| s.as_str()).unwrap_or(word)
+    }
+
+    /// Normalises a name (see the module documentation for the steps).
+    pub fn normalize(&self, name: &str) -> NormalizedName {
+        let mut toks = raw_tokens(name);
+        let mut legal_forms = Vec::new();
+        // Step 4: legal forms at either end, repeatedly, while the name proper keeps a token.
+        loop {
+            let mut stripped = false;
+            for (form, class) in &self.legal {
+                let n = form.len();
+                if toks.len() > n && ends_with(&toks, form) {
+                    toks.truncate(toks.len() - n);
+                    legal_forms.push(*class);
+                    stripped = true;
+                    break;
+                }
+                if toks.len() > n && starts_with(&toks, form) {
+                    toks.drain(..n);
+                    legal_forms.push(*class);
+                    stripped = true;
+                    break;
+                }
+            }
+            if !stripped {
+                break;
+            }
+        }
+        // Step 5: segment Chinese syllable runs.
+        let mut tokens: Vec<Token> = Vec::with_capacity(toks.len());
+        let mut i = 0;
+        while i < toks.len() {
+            if !toks[i].syllable {
+                tokens.push(Token {
+                    text: toks[i].text.clone(),
+                    script: toks[i].script,
+                });
+                i += 1;
+                continue;
+            }
+            let mut end = i;
+            while end < toks.len() && toks[end].syllable {
+                end += 1;
+            }
+            let run = &toks[i..end];
+            let mut k = 0;
+            while k < run.len() {
+                let mut taken = 1;
+                let mut word = run[k].text.clone();
+                for n in (2..=self.max_syllables.min(run.len() - k)).rev() {
+                    let cand: String = run[k..k + n].iter().map(|t| t.text.as_str()).collect();
+                    if self.vocabulary.contains(&cand) {
+                        word = cand;
+                        taken = n;
+                        break;
+                    }
+                }
+                tokens.push(Token {
+                    text: word,
+                    script: Script::Han,
+                });
+                k += taken;
+            }
+            i = end;
+        }
+        // Step 6: canonical generic words.
+        for t in &mut tokens {
+            if let Some(c) = self.synonyms.get(&t.text) {
+                t.text = c.clone();
+            }
+        }
+        NormalizedName {
+            tokens,
+            legal_forms,
+        }
+    }
+}
+
+fn ends_with(toks: &[RawToken], form: &[String]) -> bool {
+    let n = form.len();
+    toks.len() >= n && toks[toks.len() - n..].iter().zip(form).all(|(t, f)| &t.text == f)
+}
+
+fn starts_with(toks: &[RawToken], form: &[String]) -> bool {
+    let n = form.len();
+    toks.len() >= n && toks[..n].iter().zip(form).all(|(t, f)| &t.text == f)
+}
+
+/// Chinese provinces and large cities in pinyin, so that a run of Chinese syllables segments
+/// into `shenzhen dajiang ...` rather than `shen zhen da jiang`.
+pub const CHINESE_PLACES: &[&str] = &[
+    "beijing", "shanghai", "tianjin", "chongqing", "shenzhen", "guangzhou", "hangzhou",
+    "nanjing", "wuhan", "chengdu", "xian", "harbin", "hefei", "jinan", "qingdao", "xiamen",
+    "suzhou", "wuxi", "changsha", "zhengzhou", "shenyang", "dalian", "kunming", "fuzhou",
+    "changchun", "nanchang", "guiyang", "lanzhou", "urumqi", "xinjiang", "xizang", "hongkong",
+    "aomen", "zhejiang", "jiangsu", "guangdong", "fujian", "sichuan", "hubei", "hunan", "henan",
+    "hebei", "shandong", "shanxi", "shaanxi", "anhui", "jiangxi", "liaoning", "jilin",
+    "heilongjiang", "yunnan", "guizhou", "hainan", "gansu", "qinghai", "ningxia", "guangxi",
+    "neimenggu", "zhongguancun", "changjiang", "dongguan", "foshan", "ningbo", "kashgar",
+];
+
+/// A phonetic key of an ASCII token: a consonant skeleton after folding spellings that sound
+/// alike across romanisations. Rules, applied left to right: `ph`→f, `ck`→k, `kh`/`gh`→(silent, like `h`), `zh`/`dzh`/`dj`
+/// →j, `sch`/`shch`/`sh`/`ch`/`tch`→s… (sibilants fold to `s`), `x`→ks, `q`/`c`→k, `z`→s, `v`/`w`→f, `b`→p,
+/// `d`→t, `g`→k, `y`→i; then vowels (a e i o u) and `h` drop and repeated letters collapse.
+/// Deliberately coarse: it serves as a blocking key and as one feature among several, never alone.
+pub fn phonetic_key(token: &str) -> String {
+    let b = token.as_bytes();
+    let mut s = String::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &b[i..];
+        let (out, adv): (&str, usize) = if rest.starts_with(b"shch") {
+            ("s", 4)
+        } else if rest.starts_with(b"dzh") || rest.starts_with(b"sch") || rest.starts_with(b"tch")
+        {
+            (if rest[0] == b'd' { "j" } else { "s" }, 3)
+        } else if rest.starts_with(b"ph") {
+            ("f", 2)
+        } else if rest.starts_with(b"ck") {
+            ("k", 2)
+        } else if rest.starts_with(b"kh") || rest.starts_with(b"gh") {
+            ("", 2)
+        } else if rest.starts_with(b"zh") || rest.starts_with(b"dj") {
+            ("j", 2)
+        } else if rest.starts_with(b"sh") || rest.starts_with(b"ch") || rest.starts_with(b"ts") {
+            ("s", 2)
+        } else {
+            let o = match rest[0] {
+                b'x' => "ks",
+                b'q' | b'c' | b'g' => "k",
+                b'z' => "s",
+                b'v' | b'w' => "f",
+                b'b' => "p",
+                b'd' => "t",
+                b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'h' => "",
+                _ => {
+                    s.push(rest[0] as char);
+                    i += 1;
+                    continue;
+                }
+            };
+            (o, 1)
+        };
+        s.push_str(out);
+        i += adv;
+    }
+    let mut key = String::with_capacity(s.len());
+    for c in s.chars() {
+        if key.ends_with(c) {
+            continue;
+        }
+        key.push(c);
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(n: &Normalizer, s: &str) -> Vec<String> {
+        n.normalize(s).tokens.into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn latin_legal_forms_and_punctuation() {
+        let n = Normalizer::new();
+        let r = n.normalize("Huawei Technologies Co., Ltd.");
+        assert_eq!(toks(&n, "Huawei Technologies Co., Ltd."), ["huawei", "technology"]);
+        assert_eq!(r.legal_forms, [LegalClass::Limited]);
+        assert_eq!(toks(&n, "Joint Stock Company Rosoboronexport"), ["rosoboronexport"]);
+        assert_eq!(toks(&n, "PETRÓLEOS DE VENEZUELA, S.A."), ["petroleos", "of", "venezuela"]);
+        assert_eq!(toks(&n, "Kata'ib Hizballah"), ["kataib", "hizballah"]);
+        // A name that is only a legal-form word keeps it.
+        assert_eq!(toks(&n, "Company"), ["company"]);
+    }
+
+    #[test]
+    fn chinese_segments_into_pinyin_words() {
+        let mut n = Normalizer::new();
+        n.extend_vocabulary(["zhipu", "huazhang", "huawei"]);
+        let r = n.normalize("北京智谱华章科技有限公司");
+        assert_eq!(
+            r.tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(),
+            ["beijing", "zhipu", "huazhang", "technology"]
+        );
+        assert_eq!(r.legal_forms, [LegalClass::Limited]);
+        assert_eq!(toks(&n, "华为技术股份有限公司"), ["huawei", "technology"]);
+        assert_eq!(n.normalize("华为技术股份有限公司").legal_forms, [LegalClass::JointStock]);
+    }
+
+    #[test]
+    fn cyrillic_and_arabic_transliterate() {
+        let n = Normalizer::new();
+        let r = n.normalize("ООО «Рособоронэкспорт»");
+        assert_eq!(r.legal_forms, [LegalClass::Limited]);
+        assert_eq!(r.tokens[0].text, "rosoboroneksport");
+        assert_eq!(r.tokens[0].script, Script::Cyrillic);
+        let a = n.normalize("ماهان");
+        assert_eq!(a.tokens[0].script, Script::Arabic);
+        assert_eq!(phonetic_key(&a.tokens[0].text), phonetic_key("mahan"));
+    }
+
+    #[test]
+    fn phonetic_keys_fold_romanisations() {
+        assert_eq!(phonetic_key("rosoboronexport"), phonetic_key("rosoboroneksport"));
+        assert_eq!(phonetic_key("prigozhin"), phonetic_key("prigojin"));
+        assert_eq!(phonetic_key("khamenei"), phonetic_key("hamenei"));
+        assert_ne!(phonetic_key("huawei"), phonetic_key("lenovo"));
+    }
+}
