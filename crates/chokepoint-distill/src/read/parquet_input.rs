@@ -1,0 +1,277 @@
+//! Apache Parquet with the api-log column names; row groups are read in parallel.
+//! Timestamps may be RFC 3339 strings or Arrow timestamp columns; `tools` a list of strings
+//! or a `;`-separated string.
+
+use super::{ProfileSet, ReadOptions};
+use crate::record::{build, RawFields};
+use crate::DistillError;
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, TimeUnit};
+use chokepoint_core::apilog::REQUIRED_FIELDS;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::path::Path;
+
+fn perr(path: &Path, e: impl std::fmt::Display) -> DistillError {
+    DistillError::Input(format!(
+        "{}: not a readable Parquet file: {e}",
+        path.display()
+    ))
+}
+
+/// A column converted to something the record builder can read.
+enum Col {
+    Missing,
+    Str(arrow::array::StringArray),
+    Int(arrow::array::Int64Array),
+    /// Timestamps as epoch milliseconds.
+    Millis(arrow::array::Int64Array),
+    /// Number of list entries per row.
+    ListLen(Vec<Option<usize>>),
+}
+
+fn column(batch: &RecordBatch, name: &str) -> Result<Col, String> {
+    let Some(a) = batch.column_by_name(name) else {
+        return Ok(Col::Missing);
+    };
+    let a: &ArrayRef = a;
+    let err =
+        |e: arrow::error::ArrowError| format!("column `{name}` of type {}: {e}", a.data_type());
+    match (name, a.data_type()) {
+        ("ts" | "account_created", DataType::Timestamp(unit, _)) => {
+            let v = cast(a, &DataType::Int64).map_err(err)?;
+            let v = v.as_primitive::<arrow::datatypes::Int64Type>();
+            let scale = |x: i64| match unit {
+                TimeUnit::Second => x.saturating_mul(1000),
+                TimeUnit::Millisecond => x,
+                TimeUnit::Microsecond => x / 1000,
+                TimeUnit::Nanosecond => x / 1_000_000,
+            };
+            Ok(Col::Millis(v.iter().map(|x| x.map(scale)).collect()))
+        }
+        ("tools", DataType::List(_) | DataType::LargeList(_)) => {
+            let lens = (0..a.len())
+                .map(|i| {
+                    if a.is_null(i) {
+                        None
+                    } else if let Some(l) = a.as_list_opt::<i32>() {
+                        Some(l.value(i).len())
+                    } else {
+                        a.as_list_opt::<i64>().map(|l| l.value(i).len())
+                    }
+                })
+                .collect();
+            Ok(Col::ListLen(lens))
+        }
+        ("asn" | "prompt_tokens" | "completion_tokens", _) => {
+            let v = cast(a, &DataType::Int64).map_err(err)?;
+            Ok(Col::Int(
+                v.as_primitive::<arrow::datatypes::Int64Type>().clone(),
+            ))
+        }
+        _ => {
+            let v = cast(a, &DataType::Utf8).map_err(err)?;
+            Ok(Col::Str(v.as_string::<i32>().clone()))
+        }
+    }
+}
+
+fn str_at(c: &Col, i: usize) -> Option<&str> {
+    match c {
+        Col::Str(a) if a.is_valid(i) => Some(a.value(i)),
+        _ => None,
+    }
+}
+
+fn u32_at(c: &Col, i: usize, field: &str) -> Result<Option<u32>, (String, String)> {
+    match c {
+        Col::Int(a) if a.is_valid(i) => u32::try_from(a.value(i)).map(Some).map_err(|_| {
+            (
+                field.to_string(),
+                format!("{} is out of range for u32", a.value(i)),
+            )
+        }),
+        _ => Ok(None),
+    }
+}
+
+fn ts_at(c: &Col, i: usize) -> Option<Cow<'_, str>> {
+    match c {
+        Col::Str(a) if a.is_valid(i) => Some(Cow::Borrowed(a.value(i))),
+        Col::Millis(a) if a.is_valid(i) => chrono::DateTime::from_timestamp_millis(a.value(i))
+            .map(|t| Cow::Owned(chokepoint_core::time::format_rfc3339(&t))),
+        _ => None,
+    }
+}
+
+fn profile_batch(
+    name: &str,
+    batch: &RecordBatch,
+    first_row: u64,
+    set: &mut ProfileSet,
+    opts: &ReadOptions<'_>,
+) -> Result<(), DistillError> {
+    let names = [
+        "ts",
+        "account_id",
+        "prompt",
+        "org_id",
+        "ip",
+        "asn",
+        "country",
+        "user_agent",
+        "payment_fingerprint",
+        "email_domain",
+        "account_created",
+        "account_tier",
+        "model",
+        "system_prompt",
+        "tools",
+        "prompt_tokens",
+        "completion_tokens",
+    ];
+    let mut cols = Vec::with_capacity(names.len());
+    for n in names {
+        cols.push(column(batch, n).map_err(|m| DistillError::Input(format!("{name}: {m}")))?);
+    }
+    let c = |n: &str| &cols[names.iter().position(|x| *x == n).unwrap_or(0)];
+    for i in 0..batch.num_rows() {
+        let row = first_row + i as u64 + 1;
+        let nums = (|| {
+            Ok::<_, (String, String)>((
+                u32_at(c("asn"), i, "asn")?,
+                u32_at(c("prompt_tokens"), i, "prompt_tokens")?,
+                u32_at(c("completion_tokens"), i, "completion_tokens")?,
+            ))
+        })();
+        let (asn, prompt_tokens, completion_tokens) = match nums {
+            Ok(v) => v,
+            Err((f, m)) => {
+                if opts.strict {
+                    return Err(DistillError::bad_record(name, row, Some(f), m));
+                }
+                set.stats.bad(name, row, Some(f), m);
+                continue;
+            }
+        };
+        let ts = ts_at(c("ts"), i);
+        let created = ts_at(c("account_created"), i);
+        let missing = [
+            ("ts", ts.is_none()),
+            ("account_id", str_at(c("account_id"), i).is_none()),
+            ("prompt", str_at(c("prompt"), i).is_none()),
+        ]
+        .into_iter()
+        .find(|(_, m)| *m);
+        if let Some((f, _)) = missing {
+            let msg = "required value is null".to_string();
+            if opts.strict {
+                return Err(DistillError::bad_record(name, row, Some(f.into()), msg));
+            }
+            set.stats.bad(name, row, Some(f.into()), msg);
+            continue;
+        }
+        let tools = match c("tools") {
+            Col::ListLen(l) => l[i].unwrap_or(0),
+            other => str_at(other, i)
+                .map_or(0, |t| t.split(';').filter(|x| !x.trim().is_empty()).count()),
+        };
+        let f = RawFields {
+            ts: ts.as_deref().unwrap_or(""),
+            account_id: Cow::Borrowed(str_at(c("account_id"), i).unwrap_or("")),
+            prompt: Cow::Borrowed(str_at(c("prompt"), i).unwrap_or("")),
+            org_id: str_at(c("org_id"), i).map(Cow::Borrowed),
+            ip: str_at(c("ip"), i).map(Cow::Borrowed),
+            asn,
+            country: str_at(c("country"), i).map(Cow::Borrowed),
+            user_agent: str_at(c("user_agent"), i).map(Cow::Borrowed),
+            payment_fingerprint: str_at(c("payment_fingerprint"), i).map(Cow::Borrowed),
+            email_domain: str_at(c("email_domain"), i).map(Cow::Borrowed),
+            account_created: created.as_deref(),
+            account_tier: str_at(c("account_tier"), i).map(Cow::Borrowed),
+            model: str_at(c("model"), i).map(Cow::Borrowed),
+            system_prompt: str_at(c("system_prompt"), i).map(Cow::Borrowed),
+            tools,
+            prompt_tokens,
+            completion_tokens,
+        };
+        match build(f) {
+            Ok(r) => set.add(&r, opts.profile),
+            Err(e) if opts.strict => {
+                return Err(DistillError::bad_record(name, row, e.field, e.message))
+            }
+            Err(e) => set.stats.bad(name, row, e.field, e.message),
+        }
+    }
+    Ok(())
+}
+
+/// Reads a Parquet file into profiles, one rayon task per row group.
+pub fn read(path: &Path, opts: &ReadOptions<'_>) -> Result<ProfileSet, DistillError> {
+    let name = path.display().to_string();
+    let open = || std::fs::File::open(path).map_err(|e| DistillError::io(path, e));
+    let builder = ParquetRecordBatchReaderBuilder::try_new(open()?).map_err(|e| perr(path, e))?;
+    // A schema without a required column fails before any work is done.
+    let schema = builder.schema().clone();
+    for f in REQUIRED_FIELDS {
+        if schema.field_with_name(f).is_err() {
+            return Err(DistillError::Input(format!(
+                "{name}: the Parquet schema lacks the required column `{f}`; it has: {}",
+                schema
+                    .fields()
+                    .iter()
+                    .map(|x| x.name().as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let meta = builder.metadata().clone();
+    let groups = meta.num_row_groups();
+    let mut starts = Vec::with_capacity(groups);
+    let mut acc = 0u64;
+    for g in 0..groups {
+        starts.push(acc);
+        acc += u64::try_from(meta.row_group(g).num_rows()).unwrap_or(0);
+    }
+    let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let parts: Vec<Result<ProfileSet, DistillError>> = (0..groups)
+        .into_par_iter()
+        .map(|g| {
+            let mut set = ProfileSet::default();
+            let reader = ParquetRecordBatchReaderBuilder::try_new(open()?)
+                .map_err(|e| perr(path, e))?
+                .with_row_groups(vec![g])
+                .with_batch_size(8192)
+                .build()
+                .map_err(|e| perr(path, e))?;
+            let mut row = starts[g];
+            for batch in reader {
+                match batch {
+                    Ok(b) => {
+                        profile_batch(&name, &b, row, &mut set, opts)?;
+                        row += b.num_rows() as u64;
+                    }
+                    Err(e) => {
+                        let msg = format!("{name}: row group {g} unreadable after row {row}: {e}");
+                        if opts.strict {
+                            return Err(DistillError::Input(msg));
+                        }
+                        set.stats.input_errors.push(msg);
+                        break;
+                    }
+                }
+            }
+            opts.progress.advance(file_len / groups.max(1) as u64);
+            Ok(set)
+        })
+        .collect();
+    let mut set = ProfileSet::default();
+    for p in parts {
+        set.merge(p?, opts.profile);
+    }
+    set.stats.bytes = file_len;
+    Ok(set)
+}
