@@ -65,3 +65,14 @@ pub enum IntelError {
     #[error("{url}: {message}")]
     Remote { url: String, message: String },
 }
+
+/// A multi-threaded runtime for the CLI, which has no async runtime of its own.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+}
+
+/// Opens (creating when missing) the embedded database at `path` with the intel tables.
+pub async fn open_db(path: &std::path::Path) -> Result<db::IntelDb, IntelError> {
+    let store = chokepoint_store::Store::open(path).await?;
+    db::IntelDb::open(store).await
+}

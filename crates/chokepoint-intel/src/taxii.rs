@@ -102,6 +102,51 @@ pub fn taxii_router(state: TaxiiState) -> Router {
         .with_state(state)
 }
 
+/// Binds a TCP listener for [`serve`] (port 0 picks a free port; see `local_addr`).
+pub async fn bind(listen: &str) -> Result<tokio::net::TcpListener, crate::IntelError> {
+    tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| crate::IntelError::Io {
+            path: listen.into(),
+            source,
+        })
+}
+
+/// Serves the TAXII router on `listener` until Ctrl-C (or SIGTERM) arrives.
+pub async fn serve(listener: tokio::net::TcpListener, state: TaxiiState) -> Result<(), crate::IntelError> {
+    let base = state.0.cfg.base_path.clone();
+    let router = if base.is_empty() {
+        taxii_router(state)
+    } else {
+        Router::new().nest(&base, taxii_router(state))
+    };
+    let addr = listener.local_addr().ok();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(t) => t,
+                    Err(_) => {
+                        let _ = ctrl_c.await;
+                        return;
+                    }
+                };
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = ctrl_c.await;
+            }
+        })
+        .await
+        .map_err(|source| crate::IntelError::Io {
+            path: addr.map(|a| a.to_string()).unwrap_or_default().into(),
+            source,
+        })
+}
+
 /// A TAXII error message with its HTTP status.
 #[derive(Debug)]
 pub struct TaxiiError {
@@ -729,10 +774,13 @@ async fn post_objects(State(st): State<TaxiiState>, Path(cid): Path<String>, h: 
     let mut successes = Vec::new();
     {
         let mut last = st.0.last_added.lock().await;
-        let date_added = next_date_added(&last);
-        let date_norm = normalise_timestamp(&date_added).unwrap_or_default();
+        let mut date_added = last.clone();
         let mut tx = st.0.db.pool().begin().await?;
         for v in &valid {
+            // Every object gets its own, strictly growing date_added, so that `added_after`
+            // with the last date a client saw never skips the rest of an envelope.
+            date_added = next_date_added(&date_added);
+            let date_norm = date_added.clone();
             // Objects without a version (SCOs) are versioned by the date they were added.
             let (version, version_raw) = match &v.version_raw {
                 Some(raw) => (v.version.clone(), raw.clone()),
