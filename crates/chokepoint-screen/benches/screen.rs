@@ -1,1 +1,211 @@
-fn main(){}
+//! Screening benchmark: quality on the real-name evaluation set (tune / held-out halves) and
+//! speed on a 30k-entry list with 1M queries. Writes the inputs for the rapidfuzz side by side
+//! (`scripts/bench/screen.sh` runs both and prints the table).
+//!
+//! `cargo bench -p chokepoint-screen --bench screen -- [--out DIR] [--queries N] [--entries N]`
+
+use chokepoint_core::NoProgress;
+use chokepoint_screen::eval::{build_eval_set, figures, SplitMix};
+use chokepoint_screen::{load_list, Encoding, ListEntry, MatchConfig, Screener};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/listed_names.csv");
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+const SYL: &[&str] = &[
+    "an", "bao", "chang", "da", "de", "fa", "feng", "fu", "guang", "hai", "heng", "hong", "hua", "jia", "jin",
+    "kai", "kang", "li", "long", "mei", "ming", "nan", "ning", "rui", "sheng", "shi", "tai", "tian", "tong", "wei",
+    "xin", "xing", "yang", "yi", "yong", "yuan", "yun", "zhi", "zhong", "qi", "lan", "ke", "sen", "bo",
+];
+const RU: &[&str] = &["ros", "tekh", "prom", "energo", "neft", "gaz", "stroi", "avia", "radio", "elektro", "mash", "sib", "ural", "volga", "mos", "sever", "yug", "trans", "invest", "kom"];
+const CITIES: &[&str] = &["Beijing", "Shanghai", "Shenzhen", "Guangzhou", "Hangzhou", "Wuhan", "Chengdu", "Tianjin", "Nanjing", "Xian", "Hefei", "Suzhou", "Xiamen", "Harbin"];
+const INDUSTRY: &[&str] = &["Technology", "Electronics", "Information Technology", "Intelligent Technology", "Semiconductor", "Trading", "Import and Export", "Microelectronics", "Optical", "Network Technology", "Precision Machinery", "Aerospace Technology", "New Materials", "Communication Equipment"];
+const FORMS: &[&str] = &["Co., Ltd.", "Co., Limited", "Limited", "Company Limited", "Corporation"];
+const RU_FORMS: &[&str] = &["LLC", "JSC", "PJSC", "OOO", "AO"];
+const FIRST: &[&str] = &["Ivan", "Sergei", "Aleksandr", "Dmitry", "Andrei", "Mikhail", "Ali", "Reza", "Hossein", "Mohammad", "Wei", "Jun", "Li", "Ming", "Kim", "Pak"];
+const LAST: &[&str] = &["Ivanov", "Petrov", "Sidorov", "Kuznetsov", "Volkov", "Rahimi", "Karimi", "Hosseini", "Zhang", "Wang", "Liu", "Chen", "Ri", "Choe"];
+
+fn coined(rng: &mut SplitMix, parts: &[&str], n: usize) -> String {
+    let mut w = String::new();
+    for _ in 0..n {
+        w.push_str(rng.pick(parts));
+    }
+    let mut c = w.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => w,
+    }
+}
+
+/// A realistic synthetic entry: Chinese-style companies, Russian-style companies, persons.
+fn synthetic_entry(rng: &mut SplitMix, i: usize) -> ListEntry {
+    let (name, country, kind) = match rng.below(10) {
+        0..=4 => (
+            format!("{} {} {} {}", rng.pick(CITIES), coined(rng, SYL, 2), rng.pick(INDUSTRY), rng.pick(FORMS)),
+            "CN",
+            "entity",
+        ),
+        5..=7 => (format!("{} {}", rng.pick(RU_FORMS), coined(rng, RU, 2 + rng.below(2))), "RU", "entity"),
+        _ => (
+            format!("{} {} {}", rng.pick(FIRST), coined(rng, SYL, 1 + rng.below(2)), rng.pick(LAST)),
+            "IR",
+            "individual",
+        ),
+    };
+    ListEntry {
+        list_id: format!("syn-{i:06}"),
+        aliases: if rng.below(3) == 0 { vec![name.split_whitespace().nth(1).unwrap_or("x").to_string()] } else { vec![] },
+        name,
+        kind: kind.into(),
+        source: "synthetic".into(),
+        countries: vec![country.into()],
+        addresses: vec![],
+        programs: vec![],
+    }
+}
+
+fn typo(rng: &mut SplitMix, s: &str) -> String {
+    let mut c: Vec<char> = s.chars().collect();
+    if c.len() > 4 {
+        let i = 1 + rng.below(c.len() - 2);
+        c.swap(i, i + 1);
+    }
+    c.into_iter().collect()
+}
+
+fn csv_field(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |k: &str| args.iter().position(|a| a == k).and_then(|i| args.get(i + 1)).cloned();
+    let out_dir: Option<PathBuf> = arg("--out").map(PathBuf::from);
+    let n_queries: usize = arg("--queries").and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let n_entries: usize = arg("--entries").and_then(|s| s.parse().ok()).unwrap_or(30_000);
+    let threads = rayon::current_num_threads();
+
+    // ---- quality on the real-name set
+    let list = load_list(Path::new(DATA), Encoding::Utf8).expect("test list");
+    let mut natives = HashMap::new();
+    let mut rdr = csv::Reader::from_path(DATA).expect("test list");
+    for rec in rdr.records().flatten() {
+        natives.insert(rec[0].to_string(), rec[6].to_string());
+    }
+    let qs = build_eval_set(&list.entries, &natives, 20_260_501);
+    let screener = Screener::build(list.entries.clone(), MatchConfig::default(), &NoProgress);
+    let input: Vec<(String, Option<String>)> = qs.iter().map(|q| (q.name.clone(), q.country.clone())).collect();
+    let t = Instant::now();
+    let rs = screener.screen_many(&input, &NoProgress);
+    let qual_secs = t.elapsed().as_secs_f64();
+    let tune = figures(&qs, &rs, Some(0));
+    let hold = figures(&qs, &rs, Some(1));
+    // Calibration: share of listed queries per score band (held-out half, expected entry's score).
+    let mut bands = [(0usize, 0usize); 5];
+    for (q, r) in qs.iter().zip(&rs) {
+        if q.half != 1 {
+            continue;
+        }
+        let b = match r.score {
+            s if s >= 0.88 => 4,
+            s if s >= 0.80 => 3,
+            s if s >= 0.72 => 2,
+            s if s >= 0.5 => 1,
+            _ => 0,
+        };
+        bands[b].0 += 1;
+        bands[b].1 += q.expected.is_some() as usize;
+    }
+
+    if let Some(dir) = &out_dir {
+        std::fs::create_dir_all(dir).expect("out dir");
+        let mut f = std::fs::File::create(dir.join("eval-list.csv")).expect("write");
+        writeln!(f, "list_id,name").unwrap();
+        for e in &list.entries {
+            for n in std::iter::once(&e.name).chain(&e.aliases) {
+                writeln!(f, "{},{}", csv_field(&e.list_id), csv_field(n)).unwrap();
+            }
+        }
+        let mut f = std::fs::File::create(dir.join("eval-queries.csv")).expect("write");
+        writeln!(f, "id,name,expected,half,kind").unwrap();
+        for q in &qs {
+            writeln!(f, "{},{},{},{},{}", q.id, csv_field(&q.name), q.expected.clone().unwrap_or_default(), q.half, q.kind).unwrap();
+        }
+    }
+
+    // ---- speed: 30k entries, 1M queries
+    let mut rng = SplitMix::new(7);
+    let mut entries = list.entries.clone();
+    while entries.len() < n_entries {
+        let i = entries.len();
+        entries.push(synthetic_entry(&mut rng, i));
+    }
+    let mut queries: Vec<(String, Option<String>)> = Vec::with_capacity(n_queries);
+    for _ in 0..n_queries {
+        let q = match rng.below(4) {
+            0 => {
+                let e = &entries[rng.below(entries.len())];
+                typo(&mut rng, &e.name)
+            }
+            1 => {
+                let e = &entries[rng.below(entries.len())];
+                let mut w: Vec<&str> = e.name.split_whitespace().collect();
+                w.reverse();
+                w.join(" ")
+            }
+            _ => synthetic_entry(&mut rng, 0).name,
+        };
+        queries.push((q, None));
+    }
+    if let Some(dir) = &out_dir {
+        let mut f = std::fs::File::create(dir.join("speed-list.csv")).expect("write");
+        writeln!(f, "list_id,name").unwrap();
+        for e in &entries {
+            for n in std::iter::once(&e.name).chain(&e.aliases) {
+                writeln!(f, "{},{}", csv_field(&e.list_id), csv_field(n)).unwrap();
+            }
+        }
+        let mut f = std::fs::File::create(dir.join("speed-queries.csv")).expect("write");
+        writeln!(f, "name").unwrap();
+        for (q, _) in queries.iter().take(20_000) {
+            writeln!(f, "{}", csv_field(q)).unwrap();
+        }
+    }
+    let rss0 = rss_kib();
+    let t = Instant::now();
+    let big = Screener::build(entries, MatchConfig::default(), &NoProgress);
+    let build_secs = t.elapsed().as_secs_f64();
+    let rss1 = rss_kib();
+    let stats = big.stats();
+    let t = Instant::now();
+    let res = big.screen_many(&queries, &NoProgress);
+    let secs = t.elapsed().as_secs_f64();
+    let flagged = res.iter().filter(|r| r.decision != chokepoint_screen::Decision::Clear).count();
+
+    let report = serde_json::json!({
+        "quality": {"tune": tune, "holdout": hold, "queries": qs.len(), "secs": qual_secs,
+                     "calibration_holdout": bands.iter().zip([">=0.88", "0.80-0.88", "0.72-0.80", "0.50-0.72", "<0.50"].iter().rev())
+                        .map(|((n, l), b)| serde_json::json!({"band": b, "queries": n, "listed": l})).collect::<Vec<_>>()},
+        "speed": {"entries": stats.entries, "variants": stats.variants, "keys": stats.keys, "postings": stats.postings,
+                   "index_build_secs": build_secs, "index_approx_bytes": stats.approx_bytes,
+                   "rss_delta_kib": rss1.saturating_sub(rss0), "queries": queries.len(), "secs": secs,
+                   "queries_per_sec": queries.len() as f64 / secs, "threads": threads, "flagged": flagged},
+    });
+    if let Some(dir) = &out_dir {
+        std::fs::write(dir.join("chokepoint.json"), serde_json::to_string_pretty(&report).unwrap()).expect("write");
+    }
+    println!("{}", serde_json::to_string_pretty(&report).unwrap());
+}

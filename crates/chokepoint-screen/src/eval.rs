@@ -224,6 +224,18 @@ const GENERIC: &[&str] = &[
     "digital", "semiconductor", "manufacturing", "academy", "aerospace", "defense", "defence",
 ];
 
+/// A word that says what kind of party, not which one: generic, legal-form or a place.
+fn is_generic_word(w: &str) -> bool {
+    let t: String = w.to_lowercase().chars().filter(|c| c.is_ascii_alphabetic()).collect();
+    let n = crate::normalize::Normalizer::new();
+    t.is_empty()
+        || is_legal_word(w)
+        || GENERIC.contains(&t.as_str())
+        || n.canonical(&t) != t
+        || crate::normalize::CHINESE_PLACES.contains(&t.as_str())
+        || ["and", "of", "the", "for"].contains(&t.as_str())
+}
+
 fn typo(rng: &mut SplitMix, word: &str) -> String {
     let mut c: Vec<char> = word.chars().collect();
     if c.len() < 4 {
@@ -381,7 +393,7 @@ pub fn build_eval_set(
                 push(&mut out, e, any_ascii::any_ascii(native), true, "romanisation", false);
             }
         }
-        // Unlisted look-alikes.
+        // Unlisted look-alikes: as many kinds of near names as the listed variants.
         if person {
             if ws.len() >= 2 {
                 let pool = if e.countries.iter().any(|c| c == "RU" || c == "BY") {
@@ -389,18 +401,44 @@ pub fn build_eval_set(
                 } else {
                     OTHER_SURNAMES
                 };
-                let mut t = ws.clone();
-                let last = t.len() - 1;
-                t[last] = rng.pick(pool).to_string();
-                push(&mut out, e, t.join(" "), false, "lookalike-surname", true);
+                for _ in 0..4 {
+                    let mut t = ws.clone();
+                    let last = t.len() - 1;
+                    t[last] = rng.pick(pool).to_string();
+                    if t != ws {
+                        push(&mut out, e, t.join(" "), false, "lookalike-surname", rng.below(2) == 0);
+                    }
+                }
             }
         } else if let Some(i) = distinctive_index(&ws) {
-            let mut t = ws.clone();
-            t[i] = rng.pick(UNLISTED_BRANDS).to_string();
-            push(&mut out, e, t.join(" "), false, "lookalike-brand", true);
-            let mut t = ws.clone();
-            t[i] = coined_chinese_word(&mut rng);
-            push(&mut out, e, t.join(" "), false, "lookalike-coined", false);
+            // Every distinctive word goes (a look-alike keeps only generic and legal words of
+            // the listed name, so that it names another party); the first is replaced.
+            let keep: Vec<String> = ws
+                .iter()
+                .enumerate()
+                .filter(|(j, w)| *j == i || is_generic_word(w))
+                .map(|(_, w)| w.clone())
+                .collect();
+            let i = keep.iter().position(|w| w == &ws[i]).unwrap_or(0);
+            let ws = keep;
+            for k in 0..3 {
+                let mut t = ws.clone();
+                t[i] = rng.pick(UNLISTED_BRANDS).to_string();
+                if k == 1 && t.len() >= 2 {
+                    // the look-alike in another word order
+                    t.rotate_left(1);
+                }
+                push(&mut out, e, t.join(" "), false, "lookalike-brand", k == 0);
+                let mut t = ws.clone();
+                t[i] = coined_chinese_word(&mut rng);
+                if k == 2 {
+                    let suffix = rng.pick(LEGAL_SUFFIXES);
+                    let core = strip_legal(&t.join(" "));
+                    push(&mut out, e, format!("{core} {suffix}"), false, "lookalike-coined", false);
+                } else {
+                    push(&mut out, e, t.join(" "), false, "lookalike-coined", k == 0);
+                }
+            }
         }
     }
     // Real unlisted organisations, spread over both halves.
@@ -459,33 +497,33 @@ pub fn figures(queries: &[LabelledQuery], results: &[NameResult], half: Option<u
     f
 }
 
-/// Tunes the review threshold on one half: the highest threshold whose recall is at least
-/// `target_recall` there (scores of the expected entry and of look-alikes are collected once
-/// with a permissive threshold).
-pub fn tune_review_threshold(
-    screener: &Screener,
-    queries: &[LabelledQuery],
-    half: u8,
-    target_recall: f64,
-) -> f32 {
-    let mut expected_scores: Vec<f32> = queries
-        .iter()
+/// Tunes the review threshold on one half: the lowest threshold (the best recall) whose
+/// false-positive rate there stays at or below `max_fpr`, searched in steps of 0.01 over
+/// [0.50, 0.99]. Scores are collected once, below any threshold.
+pub fn tune_review_threshold(screener: &Screener, queries: &[LabelledQuery], half: u8, max_fpr: f64) -> f32 {
+    use rayon::prelude::*;
+    // (expected entry's score, best score) per query of the half.
+    let scored: Vec<(bool, f32, f32)> = queries
+        .par_iter()
         .filter(|q| q.half == half)
-        .filter_map(|q| {
-            let id = q.expected.as_ref()?;
-            let s = screener
-                .screen_all_scores(&q.name, q.country.as_deref())
-                .into_iter()
-                .filter(|(lid, _)| lid == id)
-                .map(|(_, s)| s)
-                .fold(0.0f32, f32::max);
-            Some(s)
+        .map(|q| {
+            let all = screener.screen_all_scores(&q.name, q.country.as_deref());
+            let top = all.iter().map(|(_, s)| *s).fold(0.0f32, f32::max);
+            let exp = q
+                .expected
+                .as_ref()
+                .map(|id| all.iter().filter(|(l, _)| l == id).map(|(_, s)| *s).fold(0.0f32, f32::max))
+                .unwrap_or(0.0);
+            (q.expected.is_some(), exp, top)
         })
         .collect();
-    expected_scores.sort_by(|a, b| b.total_cmp(a));
-    if expected_scores.is_empty() {
-        return screener.config().review_threshold;
+    let unlisted = scored.iter().filter(|(l, _, _)| !l).count().max(1) as f64;
+    for step in 50..100 {
+        let t = step as f32 / 100.0;
+        let fp = scored.iter().filter(|(l, _, top)| !l && *top >= t).count() as f64;
+        if fp / unlisted <= max_fpr {
+            return t;
+        }
     }
-    let k = ((expected_scores.len() as f64 * target_recall).ceil() as usize).clamp(1, expected_scores.len());
-    expected_scores[k - 1]
+    0.99
 }

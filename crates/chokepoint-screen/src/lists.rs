@@ -616,3 +616,101 @@ mod tests {
         assert_eq!(l.entries[0].name, "Société Test");
     }
 }
+
+/// One name to screen, as read from a queries CSV.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub country: Option<String>,
+}
+
+/// Queries read from a file, with the skipped records.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LoadedQueries {
+    pub queries: Vec<Query>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Reads a queries CSV with columns `id,name,country` (`name` required, `id` defaults to the
+/// line number, `country` optional). Empty names and undecodable records are skipped with
+/// their places.
+pub fn load_queries(path: &Path, encoding: Encoding) -> Result<LoadedQueries, ScreenError> {
+    let bytes = std::fs::read(path).map_err(|e| ScreenError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    parse_queries_csv(path, &bytes, encoding)
+}
+
+/// Parses a queries CSV (see [`load_queries`]).
+pub fn parse_queries_csv(path: &Path, bytes: &[u8], encoding: Encoding) -> Result<LoadedQueries, ScreenError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let headers: Vec<String> = rdr
+        .byte_headers()
+        .map_err(|e| ScreenError::invalid(Place::file(path).at_line(1), format!("bad CSV header: {e}")))?
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
+        .collect();
+    let name_col = column(&headers, &["name", "query"]).ok_or_else(|| {
+        ScreenError::invalid(
+            Place::file(path).at_line(1).at_field("name"),
+            format!("missing column `name` (columns found: {})", headers.join(", ")),
+        )
+    })?;
+    let id_col = column(&headers, &["id"]);
+    let country_col = column(&headers, &["country"]);
+    let mut out = LoadedQueries::default();
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        let line = rdr.position().line();
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                out.skipped.push(Skipped { place: Place::file(path).at_line(line), reason: format!("unreadable CSV record: {e}") });
+                continue;
+            }
+        }
+        let line = rec.position().map(|p| p.line()).unwrap_or(line);
+        let place = Place::file(path).at_line(line);
+        let name = match csv_field(&rec, Some(name_col), encoding) {
+            Ok(n) => n,
+            Err(reason) => {
+                out.skipped.push(Skipped { place: place.at_field("name"), reason });
+                continue;
+            }
+        };
+        if name.is_empty() {
+            out.skipped.push(Skipped { place: place.at_field("name"), reason: "empty query".into() });
+            continue;
+        }
+        let id = csv_field(&rec, id_col, encoding).unwrap_or_default();
+        let country = csv_field(&rec, country_col, encoding).unwrap_or_default();
+        out.queries.push(Query {
+            id: if id.is_empty() { format!("line {line}") } else { id },
+            name,
+            country: Some(country).filter(|c| !c.is_empty()).map(|c| country_code(&c)),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::*;
+
+    #[test]
+    fn queries_skip_empty_and_undecodable() {
+        let q = parse_queries_csv(Path::new("q.csv"), b"id,name,country\n1,Huawei,CN\n2,,\n3,M\xfcller GmbH,DE\n4,Rostec\n", Encoding::Utf8).unwrap();
+        assert_eq!(q.queries.len(), 2);
+        assert_eq!(q.queries[1].country, None);
+        assert_eq!(q.skipped.len(), 2);
+        assert_eq!(q.skipped[0].to_string(), "q.csv:line 3, field `name`: empty query");
+        assert!(q.skipped[1].to_string().starts_with("q.csv:line 4, field `name`: not UTF-8"));
+        let e = parse_queries_csv(Path::new("q.csv"), b"id,country\n1,CN\n", Encoding::Utf8).unwrap_err();
+        assert!(e.to_string().contains("missing column `name`"));
+    }
+}

@@ -8,13 +8,17 @@
 //! the list gets the largest weight), so that `technology`, `bank` or `beijing` count little and
 //! `huawei` or `rosoboronexport` a lot.
 //! * **token similarity**: Jaro-Winkler of two tokens (Arabic-script tokens: of their consonant
-//!   skeletons), raised to 0.92 when the phonetic keys agree; below 0.80 it counts 0. Tokens of
-//!   three letters or fewer must agree exactly or phonetically. Two adjacent tokens also compare
+//!   skeletons), raised to 0.92 when the phonetic keys (three letters or more) agree and the
+//!   Jaro-Winkler is at least 0.6; below 0.84 it counts 0. Tokens of three letters or fewer
+//!   must agree exactly. Two adjacent tokens also compare
 //!   joined (`hua wei` ~ `huawei`).
 //! * **coverage** of the query by the entry and of the entry by the query (a weighted
 //!   Monge-Elkan: each token's best similarity on the other side, weighted): word order plays
 //!   no role, missing or extra words cost their weight.
-//! * **name score** = 0.5·(query coverage) + 0.5·(entry coverage).
+//! * **name score** = 0.5·(query coverage) + 0.5·(entry coverage) − 0.2·substitution, where
+//!   substitution is the relative weight of the rarest word left unmatched on *both* sides
+//!   (a distinctive word replaced by another: evidence of a different party). Words of legal
+//!   forms left inside a name, or misspelt (Jaro-Winkler ≥ 0.88 to one), weigh 0.3.
 //! * **acronym**: a one-token query equal to the initials of an entry name's words scores 0.78
 //!   (review, never match: initials are weak evidence).
 //! * **legal form** (weak): same family +0.02, different family −0.03, unknown 0.
@@ -242,6 +246,14 @@ thread_local! {
 
 const STOP: &[&str] = &["and", "of", "the"];
 
+/// How much a substituted distinctive word (unmatched on both sides, scaled by its weight
+/// relative to the rarest word) lowers the name score.
+const SUBSTITUTION_PENALTY: f32 = 0.2;
+
+/// Weight of words that belong to legal forms (`joint`, `stock`, `company`...) when they are
+/// left in a name (inside it, or misspelt): they say little about who the party is.
+const LEGAL_WORD_WEIGHT: f32 = 0.3;
+
 fn initials(tokens: &[PTok]) -> String {
     tokens
         .iter()
@@ -324,7 +336,8 @@ fn token_sim_text(at: &str, ap: &str, ascr: Script, bt: &str, bp: &str, bscr: Sc
         return 0.9;
     }
     if at.len() <= 3 || bt.len() <= 3 {
-        return if phon_eq && ap.len() >= 2 { 0.9 } else { 0.0 };
+        // Short words (acronyms, particles) must agree exactly.
+        return 0.0;
     }
     let mut s = if arabic {
         // Arabic script writes no short vowels: compare skeletons.
@@ -336,10 +349,12 @@ fn token_sim_text(at: &str, ap: &str, ascr: Script, bt: &str, bp: &str, bscr: Sc
     } else {
         jaro_winkler(at, bt)
     };
-    if phon_eq && ap.len() >= 2 {
+    // Phonetic agreement lifts a spelling variant (`Prigozhin` / `Prigojin`) when the key is
+    // long enough to mean something and the spellings are not far apart.
+    if phon_eq && ap.len() >= 3 && s >= 0.6 {
         s = s.max(0.92);
     }
-    if s < 0.80 {
+    if s < 0.84 {
         0.0
     } else {
         s
@@ -493,6 +508,9 @@ impl Screener {
     }
 
     fn weight(&self, token: &str) -> f32 {
+        if self.normalizer.is_legal_word(token) {
+            return LEGAL_WORD_WEIGHT;
+        }
         match self.df.get(token) {
             Some(&d) => (self.n_variants / d as f32).ln().max(0.5),
             None => self.max_weight,
@@ -572,25 +590,27 @@ impl Screener {
         let mut hits: Vec<Hit> = Vec::new();
         if !q.tokens.is_empty() {
             let candidates = self.candidates(&q);
-            // Best score per entry.
-            let mut best: FxMap<u32, (f32, u32, Features, Vec<TokenMatch>)> = FxMap::default();
+            // Best variant per entry (scores only), then explanations for the hits.
+            let mut best: FxMap<u32, (f32, u32)> = FxMap::default();
             for vi in candidates {
                 let v = &self.variants[vi as usize];
                 let entry = &self.entries[v.entry as usize];
-                let (score, features, tokens) =
-                    self.score(&q, &v.prepared, country.as_deref(), &entry.countries);
-                let slot = best.entry(v.entry).or_insert((-1.0, vi, features.clone(), Vec::new()));
+                let (score, _, _) =
+                    self.score(&q, &v.prepared, country.as_deref(), &entry.countries, false);
+                let slot = best.entry(v.entry).or_insert((-1.0, vi));
                 if score > slot.0 {
-                    *slot = (score, vi, features, tokens);
+                    *slot = (score, vi);
                 }
             }
             let qtext = norm.text();
-            for (ei, (score, vi, features, tokens)) in best {
+            for (ei, (score, vi)) in best {
                 if score < self.config.review_threshold {
                     continue;
                 }
                 let v = &self.variants[vi as usize];
                 let e = &self.entries[ei as usize];
+                let (score, features, tokens) =
+                    self.score(&q, &v.prepared, country.as_deref(), &e.countries, true);
                 hits.push(Hit {
                     list_id: e.list_id.clone(),
                     name: e.name.clone(),
@@ -645,6 +665,7 @@ impl Screener {
                 &v.prepared,
                 country.as_deref(),
                 &self.entries[v.entry as usize].countries,
+                false,
             );
             let slot = best.entry(v.entry).or_insert(0.0);
             *slot = slot.max(score);
@@ -664,7 +685,7 @@ impl Screener {
         self.variants
             .iter()
             .map(|v| {
-                self.score(&q, &v.prepared, country, &self.entries[v.entry as usize].countries)
+                self.score(&q, &v.prepared, country, &self.entries[v.entry as usize].countries, false)
                     .0
             })
             .fold(0.0, f32::max)
@@ -747,9 +768,10 @@ impl Screener {
         e: &Prepared,
         country: Option<&str>,
         entry_countries: &[String],
+        explain: bool,
     ) -> (f32, Features, Vec<TokenMatch>) {
-        let (q_best, q_to) = best_per_token(q, e);
-        let (e_best, _) = best_per_token(e, q);
+        let (q_best, q_to) = best_per_token(q, e, explain);
+        let (e_best, _) = best_per_token(e, q, false);
         let cover = |toks: &[PTok], best: &[f32]| {
             let total: f32 = toks.iter().map(|t| t.weight).sum();
             if total <= 0.0 {
@@ -767,7 +789,18 @@ impl Screener {
                 .count() as f32
                 / n
         };
-        let mut name = 0.5 * qc + 0.5 * ec;
+        // A distinctive word unmatched on BOTH sides is a substitution (`Lenovo` for `Huawei`):
+        // evidence of a different party. One-sided extra words are not penalised (partial
+        // names, dropped generic words).
+        let unmatched = |toks: &[PTok], best: &[f32]| {
+            toks.iter()
+                .zip(best)
+                .filter(|(_, b)| **b <= 0.0)
+                .map(|(t, _)| t.weight / self.max_weight)
+                .fold(0.0f32, f32::max)
+        };
+        let substitution = unmatched(&q.tokens, &q_best).min(unmatched(&e.tokens, &e_best));
+        let mut name = 0.5 * qc + 0.5 * ec - SUBSTITUTION_PENALTY * substitution;
         let acronym = q.tokens.len() == 1
             && e.tokens.len() >= 2
             && q.tokens[0].text.len() >= 2
@@ -798,17 +831,20 @@ impl Screener {
             _ => 0.0,
         };
         let score = (name + legal_form + country_adj).clamp(0.0, 1.0);
-        let tokens = q
-            .tokens
-            .iter()
-            .zip(&q_best)
-            .zip(&q_to)
-            .map(|((t, &s), to)| TokenMatch {
-                query: t.text.clone(),
-                listed: to.clone(),
-                similarity: s,
-            })
-            .collect();
+        let tokens = if explain {
+            q.tokens
+                .iter()
+                .zip(&q_best)
+                .zip(&q_to)
+                .map(|((t, &s), to)| TokenMatch {
+                    query: t.text.clone(),
+                    listed: to.clone(),
+                    similarity: s,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         (
             score,
             Features {
@@ -826,15 +862,21 @@ impl Screener {
 
 /// For each token of `a`, its best similarity among `b`'s tokens and joined pairs (and of
 /// `a`'s joined pairs against `b`'s tokens), with the `b` text it matched.
-fn best_per_token(a: &Prepared, b: &Prepared) -> (Vec<f32>, Vec<String>) {
+fn best_per_token(a: &Prepared, b: &Prepared, explain: bool) -> (Vec<f32>, Vec<String>) {
     let mut best = vec![0.0f32; a.tokens.len()];
-    let mut to = vec![String::new(); a.tokens.len()];
+    // The matched text is kept only for explanations (allocation in the hot loop otherwise).
+    let mut to = vec![String::new(); if explain { a.tokens.len() } else { 0 }];
+    let note = |to: &mut Vec<String>, i: usize, s: &str| {
+        if explain {
+            to[i] = s.to_string();
+        }
+    };
     for (i, t) in a.tokens.iter().enumerate() {
         for u in &b.tokens {
             let s = token_sim(t, u);
             if s > best[i] {
                 best[i] = s;
-                to[i] = u.text.clone();
+                note(&mut to, i, &u.text);
                 if s >= 1.0 {
                     break;
                 }
@@ -845,7 +887,7 @@ fn best_per_token(a: &Prepared, b: &Prepared) -> (Vec<f32>, Vec<String>) {
                 let s = token_sim_text(&t.text, &t.phon, t.script, pair, "", Script::Latin);
                 if s > best[i] {
                     best[i] = s;
-                    to[i] = pair.clone();
+                    note(&mut to, i, pair);
                 }
             }
         }
@@ -863,8 +905,8 @@ fn best_per_token(a: &Prepared, b: &Prepared) -> (Vec<f32>, Vec<String>) {
             if s > best[i] && s > best[i + 1] {
                 best[i] = best[i].max(s);
                 best[i + 1] = best[i + 1].max(s);
-                to[i] = u.text.clone();
-                to[i + 1] = u.text.clone();
+                note(&mut to, i, &u.text);
+                note(&mut to, i + 1, &u.text);
             }
         }
     }

@@ -64,6 +64,9 @@ pub const LEGAL_FORMS: &[(&str, LegalClass)] = &[
     ("sp z o o", LegalClass::Limited),
     ("fz llc", LegalClass::Limited),
     ("joint stock company", LegalClass::JointStock),
+    ("joint stock co", LegalClass::JointStock),
+    ("public joint stock co", LegalClass::JointStock),
+    ("company ltd", LegalClass::Limited),
     ("public joint stock company", LegalClass::JointStock),
     ("open joint stock company", LegalClass::JointStock),
     ("closed joint stock company", LegalClass::JointStock),
@@ -122,6 +125,8 @@ pub const LEGAL_FORMS: &[(&str, LegalClass)] = &[
     ("закрытое акционерное общество", LegalClass::JointStock),
     ("ФГУП", LegalClass::State),
     ("ГУП", LegalClass::State),
+    ("корпорация", LegalClass::JointStock),
+    ("компания", LegalClass::Company),
     ("госкорпорация", LegalClass::State),
     ("государственная корпорация", LegalClass::State),
     // Arabic and Persian
@@ -153,12 +158,12 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
     ),
     ("international", &["intl", "int", "guoji", "mezhdunarodnyi", "internatsional"]),
     ("university", &["univ", "daxue", "universitet", "universite", "universidad"]),
-    ("institute", &["inst", "institut", "yanjiusuo", "yanjiuyuan", "instituto"]),
+    ("institute", &["inst", "institut", "yanjiusuo", "instituto"]),
     ("electronics", &["electronic", "elec", "dianzi", "elektronika", "elektronik"]),
     ("information", &["info", "xinxi", "informatsii", "informatsionnye"]),
     ("group", &["grp", "jituan", "gruppa", "grupo", "groupe"]),
     ("holdings", &["holding", "hldgs", "konggu", "kholding"]),
-    ("industry", &["industries", "industrial", "ind", "gongye", "promyshlennost", "sanat", "sanaye", "sanayi"]),
+ ("industry", &["industries", "industrial", "ind", "gongye", "chanye", "promyshlennost", "sanat", "sanaye", "sanayi"]),
     ("science", &["sciences", "sci", "kexue"]),
     ("trading", &["trade", "maoyi", "torgovyi", "tejarat"]),
     ("semiconductor", &["semiconductors", "bandaoti", "poluprovodnik"]),
@@ -170,14 +175,64 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
     ("digital", &["shuzi", "tsifrovoi"]),
     ("network", &["networks", "wangluo", "set"]),
     ("equipment", &["zhuangbei", "oborudovanie"]),
-    ("aviation", &["aviatsionnyi", "hangkong", "aviatsiya"]),
-    ("aerospace", &["hangtian", "aerokosmicheskii"]),
+    ("aviation", &["aeronautics", "hangkong", "aviatsionnyi", "aviatsiya"]),
+    ("aerospace", &["astronautics", "hangtian", "aerokosmicheskii"]),
     ("research", &["yanjiu", "issledovatelskii"]),
     ("center", &["centre", "zhongxin", "tsentr", "centro"]),
     ("national", &["natl", "guojia", "national"]),
     ("china", &["zhongguo", "chinese", "prc"]),
+    ("harbin", &["haerbin"]),
     ("bank", &["banque", "banco", "yinhang"]),
     ("and", &["y", "et", "und", "i"]),
+    // Chinese organisational words (pinyin) that Entity List names translate rather than
+    // transliterate: 国防 defense, 航空 aeronautics, 计算 computing...
+    ("defense", &["defence", "guofang"]),
+    ("computing", &["jisuan", "computation", "computational"]),
+    ("super", &["chaoji"]),
+    ("polytechnical", &["ligong", "polytechnic"]),
+    ("physics", &["wuli"]),
+    ("integrated", &["jicheng"]),
+    ("circuit", &["dianlu", "circuits"]),
+    ("northern", &["beifang", "north"]),
+    ("northwestern", &["xibei"]),
+    ("memory", &["cunchu"]),
+    ("terminal", &["zhongduan", "device"]),
+    ("microelectronics", &["weidianzi"]),
+    ("shipbuilding", &["chuanbo"]),
+    ("nuclear", &["hedian"]),
+    ("academy", &["yanjiuyuan", "kexueyuan"]),
+    ("military", &["junshi"]),
+    ("medical", &["yixue"]),
+    ("public", &["gonggong"]),
+    ("publicsecurity", &["gongan"]),
+    ("artificial", &["rengong"]),
+    ("quantum", &["liangzi"]),
+    // Russian words of organisation names, in the romanisation of the pipeline.
+    ("concern", &["kontsern"]),
+    ("united", &["obedinennaya", "obedinennaia", "obedinennyi"]),
+    ("exchange", &["birzha"]),
+    ("moscow", &["moskovskaya", "moskovskii", "moskva", "moskovskogo"]),
+    ("russia", &["russian", "rossii", "rossiya", "rossiiskoi", "rossiiskaya", "rossiiskii"]),
+    ("federation", &["federatsii", "federatsiya"]),
+    ("state", &["gosudarstvennaya", "gosudarstvennyi", "gosudarstvennyy"]),
+    ("production", &["proizvodstvennaya", "proizvodstvennoe"]),
+    ("plant", &["zavod"]),
+    ("helicopters", &["vertolety", "vertolyoty"]),
+    ("shipbuilding", &["sudostroitelnaya"]),
+    ("aircraft", &["aviastroitelnaya"]),
+    ("tactical", &["takticheskoe"]),
+    ("missiles", &["raketnoe", "missile"]),
+    ("central", &["tsentralnyi", "tsentralnyy"]),
+    ("fund", &["fond"]),
+    ("direct", &["pryamykh"]),
+    ("investment", &["investments", "investitsii"]),
+    ("security", &["bezopasnosti"]),
+    ("service", &["sluzhba"]),
+    ("foreign", &["vneshnei", "vneshney"]),
+    ("main", &["glavnoe", "glavnoye"]),
+    ("directorate", &["upravlenie", "upravleniye"]),
+    ("agency", &["agentstvo"]),
+    ("special", &["spetsialnyi"]),
     ("the", &[]),
     ("of", &["de", "del", "des", "du"]),
 ];
@@ -333,6 +388,21 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
         flush(&mut cur, cur_script, &mut out);
     }
     flush(&mut cur, cur_script, &mut out);
+    // Runs of two or more Latin tokens that are all pinyin syllables (`Hai Si Ban Dao Ti`) are
+    // Chinese written syllable by syllable: segment them like Chinese characters.
+    let mut i = 0;
+    while i < out.len() {
+        let mut j = i;
+        while j < out.len() && out[j].script == Script::Latin && is_pinyin_syllable(&out[j].text) {
+            j += 1;
+        }
+        if j - i >= 2 {
+            for t in &mut out[i..j] {
+                t.syllable = true;
+            }
+        }
+        i = j.max(i + 1);
+    }
     // Join runs of single-letter Latin/Cyrillic tokens: `s a` -> `sa`, `a q khan` -> `aq khan`.
     let mut joined: Vec<RawToken> = Vec::with_capacity(out.len());
     let mut i = 0;
@@ -360,6 +430,22 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
     joined
 }
 
+/// The pinyin syllables (toneless), from the transliteration of the CJK Unified Ideographs.
+fn pinyin_syllables() -> &'static HashSet<String> {
+    static SET: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        (0x4E00u32..=0x9FFF)
+            .filter_map(char::from_u32)
+            .map(|c| any_ascii::any_ascii_char(c).to_ascii_lowercase())
+            .filter(|s| !s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_lowercase()))
+            .collect()
+    })
+}
+
+fn is_pinyin_syllable(t: &str) -> bool {
+    t.len() <= 6 && pinyin_syllables().contains(t)
+}
+
 /// The normaliser: the legal-form table and the synonym table compiled once.
 #[derive(Debug, Clone)]
 pub struct Normalizer {
@@ -371,6 +457,8 @@ pub struct Normalizer {
     vocabulary: HashSet<String>,
     /// The longest vocabulary word, in syllables, tried when segmenting.
     max_syllables: usize,
+    /// Latin words of legal forms (`joint`, `stock`, `company`, ...).
+    legal_words: HashSet<String>,
 }
 
 impl Default for Normalizer {
@@ -403,7 +491,15 @@ impl Normalizer {
         for city in CHINESE_PLACES {
             vocabulary.insert(city.to_string());
         }
+        let legal_words = LEGAL_FORMS
+            .iter()
+            .filter(|(f, _)| f.is_ascii())
+            .flat_map(|(f, _)| f.split_whitespace().map(String::from).collect::<Vec<_>>())
+            .filter(|w| w.len() >= 2)
+            .chain(["co", "joint", "stock", "public", "open", "closed", "commercial"].map(String::from))
+            .collect();
         Normalizer {
+            legal_words,
             legal,
             synonyms,
             vocabulary,
@@ -418,6 +514,19 @@ impl Normalizer {
                 self.vocabulary.insert(w.to_string());
             }
         }
+    }
+
+    /// Whether a token is (or is a misspelling of) a word of a Latin legal form: `joint`,
+    /// `stock`, `company`, `comapny`, `corporation`, `limited`...
+    pub fn is_legal_word(&self, token: &str) -> bool {
+        if self.legal_words.contains(token) {
+            return true;
+        }
+        token.len() >= 5
+            && self
+                .legal_words
+                .iter()
+                .any(|w| w.len() >= 5 && strsim::jaro_winkler(w, token) >= 0.88)
     }
 
     /// The canonical form of a word (itself when it has no synonym).
