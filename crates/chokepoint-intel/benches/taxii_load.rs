@@ -19,7 +19,9 @@ fn env(k: &str, d: &str) -> String {
 }
 
 fn object(n: u64, tag: u64) -> Value {
-    let id = uuid::Uuid::from_u128(0x8e2e2d2b_17d4_4cbf_938f_000000000000u128 + ((tag as u128) << 40) + n as u128);
+    let id = uuid::Uuid::from_u128(
+        0x8e2e2d2b_17d4_4cbf_938f_000000000000u128 + ((tag as u128) << 40) + n as u128,
+    );
     json!({
         "type": "indicator", "spec_version": "2.1", "id": format!("indicator--{id}"),
         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
@@ -64,20 +66,36 @@ impl Target {
         }
         Ok(())
     }
-    async fn page(&self, limit: usize, next: Option<&str>) -> Result<(usize, Option<String>), String> {
+    async fn page(
+        &self,
+        limit: usize,
+        next: Option<&str>,
+    ) -> Result<(usize, Option<String>), String> {
         let mut q = vec![("limit", limit.to_string())];
         if let Some(n) = next {
             q.push(("next", n.to_string()));
         }
-        let r = self.req(reqwest::Method::GET, &self.url).query(&q).send().await.map_err(|e| e.to_string())?;
+        let r = self
+            .req(reqwest::Method::GET, &self.url)
+            .query(&q)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
         let s = r.status();
         let v: Value = r.json().await.map_err(|e| e.to_string())?;
         if !s.is_success() {
             return Err(format!("GET {s}: {v}"));
         }
-        let n = v.get("objects").and_then(Value::as_array).map_or(0, Vec::len);
+        let n = v
+            .get("objects")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
         let more = v.get("more").and_then(Value::as_bool).unwrap_or(false);
-        let next = if more { v.get("next").and_then(Value::as_str).map(str::to_string) } else { None };
+        let next = if more {
+            v.get("next").and_then(Value::as_str).map(str::to_string)
+        } else {
+            None
+        };
         Ok((n, next))
     }
 }
@@ -91,7 +109,14 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
     v[i]
 }
 
-async fn latency_phase(t: &Target, clients: usize, secs: f64, post: bool, page: usize, envelope: usize) -> Value {
+async fn latency_phase(
+    t: &Target,
+    clients: usize,
+    secs: f64,
+    post: bool,
+    page: usize,
+    envelope: usize,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
     let mut handles = Vec::new();
     for c in 0..clients {
@@ -103,7 +128,9 @@ async fn latency_phase(t: &Target, clients: usize, secs: f64, post: bool, page: 
             while Instant::now() < deadline || lat.is_empty() {
                 let start = Instant::now();
                 let r = if post {
-                    let objs: Vec<Value> = (0..envelope as u64).map(|i| object(k * envelope as u64 + i, 1000 + c as u64)).collect();
+                    let objs: Vec<Value> = (0..envelope as u64)
+                        .map(|i| object(k * envelope as u64 + i, 1000 + c as u64))
+                        .collect();
                     k += 1;
                     t.post(&objs).await
                 } else {
@@ -136,15 +163,26 @@ async fn latency_phase(t: &Target, clients: usize, secs: f64, post: bool, page: 
 
 async fn load() -> Result<Value, String> {
     let t = Target {
-        http: reqwest::Client::builder().pool_max_idle_per_host(64).build().map_err(|e| e.to_string())?,
+        http: reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|e| e.to_string())?,
         url: env("BENCH_OBJECTS_URL", ""),
         auth: env("BENCH_AUTH", ""),
     };
-    let n: u64 = env("BENCH_OBJECTS", "10000").parse().map_err(|_| "BENCH_OBJECTS")?;
-    let envelope: usize = env("BENCH_ENVELOPE", "100").parse().map_err(|_| "BENCH_ENVELOPE")?;
+    let n: u64 = env("BENCH_OBJECTS", "10000")
+        .parse()
+        .map_err(|_| "BENCH_OBJECTS")?;
+    let envelope: usize = env("BENCH_ENVELOPE", "100")
+        .parse()
+        .map_err(|_| "BENCH_ENVELOPE")?;
     let page: usize = env("BENCH_PAGE", "100").parse().map_err(|_| "BENCH_PAGE")?;
-    let clients: usize = env("BENCH_CLIENTS", "32").parse().map_err(|_| "BENCH_CLIENTS")?;
-    let secs: f64 = env("BENCH_SECONDS", "15").parse().map_err(|_| "BENCH_SECONDS")?;
+    let clients: usize = env("BENCH_CLIENTS", "32")
+        .parse()
+        .map_err(|_| "BENCH_CLIENTS")?;
+    let secs: f64 = env("BENCH_SECONDS", "15")
+        .parse()
+        .map_err(|_| "BENCH_SECONDS")?;
     let objects: Vec<Value> = (0..n).map(|i| object(i, 0)).collect();
     let start = Instant::now();
     for chunk in objects.chunks(envelope) {
@@ -184,14 +222,30 @@ async fn load() -> Result<Value, String> {
 
 async fn serve(db: &str) -> Result<(), String> {
     use chokepoint_intel::taxii::{self, TaxiiConfig, TaxiiState};
-    let db = chokepoint_intel::open_db(std::path::Path::new(db)).await.map_err(|e| e.to_string())?;
+    let db = chokepoint_intel::open_db(std::path::Path::new(db))
+        .await
+        .map_err(|e| e.to_string())?;
     db.add_org("bench").await.map_err(|e| e.to_string())?;
     let key = db.create_key("bench").await.map_err(|e| e.to_string())?;
-    let c = db.add_collection("bench", None, None).await.map_err(|e| e.to_string())?;
-    db.grant("bench", &c, true, true).await.map_err(|e| e.to_string())?;
-    let state = TaxiiState::new(db, TaxiiConfig::default()).await.map_err(|e| e.to_string())?;
-    let l = taxii::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
-    println!("READY {} {} {}", l.local_addr().map_err(|e| e.to_string())?, c, key.token);
+    let c = db
+        .add_collection("bench", None, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.grant("bench", &c, true, true)
+        .await
+        .map_err(|e| e.to_string())?;
+    let state = TaxiiState::new(db, TaxiiConfig::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let l = taxii::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "READY {} {} {}",
+        l.local_addr().map_err(|e| e.to_string())?,
+        c,
+        key.token
+    );
     taxii::serve(l, state).await.map_err(|e| e.to_string())
 }
 

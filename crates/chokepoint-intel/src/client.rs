@@ -15,7 +15,10 @@ pub enum Auth {
     /// `Authorization: Bearer <token>` (chokepoint API keys).
     Bearer(String),
     /// HTTP Basic (medallion and most other servers).
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
 }
 
 /// A client bound to one API root.
@@ -68,7 +71,10 @@ impl TaxiiClient {
                 .ok_or_else(|| remote(url, "discovery lists no API root"))?;
             c.api_root = with_slash(&resolve(url, root));
         } else if info.get("versions").is_none() {
-            return Err(remote(url, "neither a TAXII API root nor a discovery resource"));
+            return Err(remote(
+                url,
+                "neither a TAXII API root nor a discovery resource",
+            ));
         }
         Ok(c)
     }
@@ -87,7 +93,11 @@ impl TaxiiClient {
         }
     }
 
-    async fn get_json(&self, url: &str, query: &[(&str, String)]) -> Result<(Value, reqwest::header::HeaderMap), IntelError> {
+    async fn get_json(
+        &self,
+        url: &str,
+        query: &[(&str, String)],
+    ) -> Result<(Value, reqwest::header::HeaderMap), IntelError> {
         let resp = self
             .req(reqwest::Method::GET, url)
             .query(query)
@@ -103,7 +113,13 @@ impl TaxiiClient {
     }
 
     /// Posts `objects` in envelopes of `envelope_size`, waiting for each status to complete.
-    pub async fn push(&self, collection: &str, objects: &[Value], envelope_size: usize, progress: &dyn Progress) -> Result<PushSummary, IntelError> {
+    pub async fn push(
+        &self,
+        collection: &str,
+        objects: &[Value],
+        envelope_size: usize,
+        progress: &dyn Progress,
+    ) -> Result<PushSummary, IntelError> {
         let url = format!("{}objects/", self.collection_url(collection));
         let mut sum = PushSummary::default();
         progress.start("push", Some(objects.len() as u64), "objects");
@@ -121,8 +137,15 @@ impl TaxiiClient {
             while status.get("status").and_then(Value::as_str) == Some("pending") && waited < 60 {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 waited += 1;
-                let id = status.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
-                status = self.get_json(&format!("{}status/{id}/", self.api_root), &[]).await?.0;
+                let id = status
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                status = self
+                    .get_json(&format!("{}status/{id}/", self.api_root), &[])
+                    .await?
+                    .0;
             }
             let n = |k: &str| status.get(k).and_then(Value::as_u64).unwrap_or(0);
             sum.envelopes += 1;
@@ -130,12 +153,19 @@ impl TaxiiClient {
             sum.success += n("success_count");
             sum.failure += n("failure_count");
             sum.pending += n("pending_count");
-            for f in status.get("failures").and_then(Value::as_array).into_iter().flatten() {
+            for f in status
+                .get("failures")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if sum.failures.len() < 20 {
                     sum.failures.push(format!(
                         "{}: {}",
                         f.get("id").and_then(Value::as_str).unwrap_or("?"),
-                        f.get("message").and_then(Value::as_str).unwrap_or("rejected")
+                        f.get("message")
+                            .and_then(Value::as_str)
+                            .unwrap_or("rejected")
                     ));
                 }
             }
@@ -148,7 +178,13 @@ impl TaxiiClient {
     /// Every object of a collection (optionally only those added after `added_after`), page by
     /// page. Returns the objects and the last page's `X-TAXII-Date-Added-Last`, to pass as
     /// `added_after` next time.
-    pub async fn pull(&self, collection: &str, added_after: Option<&str>, page_size: usize, progress: &dyn Progress) -> Result<(Vec<Value>, Option<String>), IntelError> {
+    pub async fn pull(
+        &self,
+        collection: &str,
+        added_after: Option<&str>,
+        page_size: usize,
+        progress: &dyn Progress,
+    ) -> Result<(Vec<Value>, Option<String>), IntelError> {
         let url = format!("{}objects/", self.collection_url(collection));
         let mut out = Vec::new();
         let mut next: Option<String> = None;
@@ -163,10 +199,17 @@ impl TaxiiClient {
                 q.push(("next", n.clone()));
             }
             let (env, headers) = self.get_json(&url, &q).await?;
-            if let Some(v) = headers.get("x-taxii-date-added-last").and_then(|v| v.to_str().ok()) {
+            if let Some(v) = headers
+                .get("x-taxii-date-added-last")
+                .and_then(|v| v.to_str().ok())
+            {
                 last_added = Some(v.to_string());
             }
-            let objs = env.get("objects").and_then(Value::as_array).cloned().unwrap_or_default();
+            let objs = env
+                .get("objects")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             progress.advance(objs.len() as u64);
             let got = objs.len();
             out.extend(objs);
@@ -187,14 +230,19 @@ pub fn bundle_of(objects: Vec<Value>) -> (Bundle, Vec<String>) {
     let mut rejected = Vec::new();
     for (i, o) in objects.iter().enumerate() {
         match stix::validate_object(o, &format!("objects[{i}]")) {
-            Ok(_) => kept.push(StixObject::Other(o.as_object().cloned().unwrap_or_default())),
+            Ok(_) => kept.push(StixObject::Other(
+                o.as_object().cloned().unwrap_or_default(),
+            )),
             Err(e) => rejected.push(e.to_string()),
         }
     }
     (Bundle::new(kept), rejected)
 }
 
-async fn read_json(url: &str, resp: reqwest::Response) -> Result<(Value, reqwest::header::HeaderMap), IntelError> {
+async fn read_json(
+    url: &str,
+    resp: reqwest::Response,
+) -> Result<(Value, reqwest::header::HeaderMap), IntelError> {
     let status = resp.status();
     let headers = resp.headers().clone();
     let text = resp.text().await.map_err(|e| remote(url, e.to_string()))?;
@@ -211,7 +259,8 @@ async fn read_json(url: &str, resp: reqwest::Response) -> Result<(Value, reqwest
             .unwrap_or_else(|| chokepoint_core::time::truncate(&text, 200).to_string());
         return Err(remote(url, format!("HTTP {status}: {detail}")));
     }
-    let v = serde_json::from_str(&text).map_err(|e| remote(url, format!("the answer is not JSON: {e}")))?;
+    let v = serde_json::from_str(&text)
+        .map_err(|e| remote(url, format!("the answer is not JSON: {e}")))?;
     Ok((v, headers))
 }
 

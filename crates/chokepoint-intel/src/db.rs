@@ -103,7 +103,9 @@ fn now() -> String {
 
 fn secret_hash(secret: &str) -> String {
     let k = blake3::derive_key("chokepoint intel v1 api key secret", b"");
-    blake3::keyed_hash(&k, secret.as_bytes()).to_hex().to_string()
+    blake3::keyed_hash(&k, secret.as_bytes())
+        .to_hex()
+        .to_string()
 }
 
 /// Splits `cpk1_<key_id>_<secret>`.
@@ -129,15 +131,21 @@ impl IntelDb {
     pub async fn add_org(&self, name: &str) -> Result<Org, IntelError> {
         let name = name.trim();
         if name.is_empty() || name.len() > 200 {
-            return Err(IntelError::Conflict("an organisation name must be 1–200 characters".into()));
+            return Err(IntelError::Conflict(
+                "an organisation name must be 1–200 characters".into(),
+            ));
         }
-        let r = sqlx::query("INSERT INTO intel_orgs (name, created) VALUES (?, ?) ON CONFLICT(name) DO NOTHING")
-            .bind(name)
-            .bind(now())
-            .execute(self.pool())
-            .await?;
+        let r = sqlx::query(
+            "INSERT INTO intel_orgs (name, created) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(now())
+        .execute(self.pool())
+        .await?;
         if r.rows_affected() == 0 {
-            return Err(IntelError::Conflict(format!("organisation `{name}` already exists")));
+            return Err(IntelError::Conflict(format!(
+                "organisation `{name}` already exists"
+            )));
         }
         self.org(name).await
     }
@@ -148,7 +156,12 @@ impl IntelDb {
             .bind(name.trim())
             .fetch_optional(self.pool())
             .await?
-            .ok_or_else(|| IntelError::NotFound(format!("no organisation `{}` (add it with `chokepoint intel org add`)", name.trim())))?;
+            .ok_or_else(|| {
+                IntelError::NotFound(format!(
+                    "no organisation `{}` (add it with `chokepoint intel org add`)",
+                    name.trim()
+                ))
+            })?;
         Ok(Org {
             id: row.get(0),
             name: row.get(1),
@@ -161,7 +174,10 @@ impl IntelDb {
             .fetch_all(self.pool())
             .await?
             .iter()
-            .map(|r| Org { id: r.get(0), name: r.get(1) })
+            .map(|r| Org {
+                id: r.get(0),
+                name: r.get(1),
+            })
             .collect())
     }
 
@@ -172,13 +188,15 @@ impl IntelDb {
         rand::Rng::fill(&mut rand::rng(), &mut raw[..]);
         let key_id = hex(&raw[..8]);
         let secret = hex(&raw[8..]);
-        sqlx::query("INSERT INTO intel_keys (key_id, org_id, secret_hash, created) VALUES (?, ?, ?, ?)")
-            .bind(&key_id)
-            .bind(o.id)
-            .bind(secret_hash(&secret))
-            .bind(now())
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "INSERT INTO intel_keys (key_id, org_id, secret_hash, created) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&key_id)
+        .bind(o.id)
+        .bind(secret_hash(&secret))
+        .bind(now())
+        .execute(self.pool())
+        .await?;
         Ok(NewApiKey {
             token: format!("cpk1_{key_id}_{secret}"),
             key_id,
@@ -245,13 +263,21 @@ impl IntelDb {
             .execute(self.pool())
             .await?;
         if r.rows_affected() == 0 {
-            return Err(IntelError::Conflict(format!("collection `{id}` already exists")));
+            return Err(IntelError::Conflict(format!(
+                "collection `{id}` already exists"
+            )));
         }
         Ok(id)
     }
 
     /// Sets what `org` may do with a collection.
-    pub async fn grant(&self, org: &str, collection: &str, read: bool, write: bool) -> Result<(), IntelError> {
+    pub async fn grant(
+        &self,
+        org: &str,
+        collection: &str,
+        read: bool,
+        write: bool,
+    ) -> Result<(), IntelError> {
         let o = self.org(org).await?;
         let exists: i64 = sqlx::query("SELECT COUNT(*) FROM intel_collections WHERE id = ?")
             .bind(collection)
@@ -259,7 +285,9 @@ impl IntelDb {
             .await?
             .get(0);
         if exists == 0 {
-            return Err(IntelError::NotFound(format!("no collection `{collection}`")));
+            return Err(IntelError::NotFound(format!(
+                "no collection `{collection}`"
+            )));
         }
         sqlx::query(
             "INSERT INTO intel_grants (org_id, collection_id, can_read, can_write) VALUES (?, ?, ?, ?)
@@ -290,7 +318,11 @@ impl IntelDb {
     }
 
     /// One collection as `org_id` sees it (`None`: it does not exist or the org has no grant).
-    pub async fn collection_for(&self, org_id: i64, collection: &str) -> Result<Option<CollectionAccess>, IntelError> {
+    pub async fn collection_for(
+        &self,
+        org_id: i64,
+        collection: &str,
+    ) -> Result<Option<CollectionAccess>, IntelError> {
         Ok(sqlx::query(
             "SELECT c.id, c.title, c.description, g.can_read, g.can_write FROM intel_collections c
              JOIN intel_grants g ON g.collection_id = c.id
@@ -326,11 +358,16 @@ mod tests {
 
     #[tokio::test]
     async fn keys_are_hashed_and_checked() {
-        let db = IntelDb::open(Store::open_in_memory().await.unwrap()).await.unwrap();
+        let db = IntelDb::open(Store::open_in_memory().await.unwrap())
+            .await
+            .unwrap();
         db.add_org("lab-a").await.unwrap();
         assert!(db.add_org("lab-a").await.is_err());
         let k = db.create_key("lab-a").await.unwrap();
-        assert_eq!(db.authenticate(&k.token).await.unwrap().unwrap().name, "lab-a");
+        assert_eq!(
+            db.authenticate(&k.token).await.unwrap().unwrap().name,
+            "lab-a"
+        );
         let stored: Vec<String> = sqlx::query("SELECT secret_hash FROM intel_keys")
             .fetch_all(db.pool())
             .await

@@ -106,7 +106,10 @@ pub fn project_identity() -> Identity {
 /// re-export makes a new version of the same objects; another community's key gives other ids.
 fn stable_id(key: &CommunityKey, type_: &str, label: &str) -> String {
     let b = key.derive_id(&format!("{type_}\u{0}{label}"));
-    format!("{type_}--{}", uuid::Builder::from_random_bytes(b).into_uuid())
+    format!(
+        "{type_}--{}",
+        uuid::Builder::from_random_bytes(b).into_uuid()
+    )
 }
 
 fn ext(props: Value) -> Map<String, Value> {
@@ -190,7 +193,13 @@ pub fn export_bundle(
             .filter(|(k, v)| crate::stix::valid_property_name(k) && v.is_finite())
             .map(|(k, v)| (k.clone(), json!(v)))
             .collect();
-        let mut camp_common = Common::new("campaign", campaign_id.clone(), &now, Some(&producer_id), tlp);
+        let mut camp_common = Common::new(
+            "campaign",
+            campaign_id.clone(),
+            &now,
+            Some(&producer_id),
+            tlp,
+        );
         camp_common.extensions = ext(json!({
             "kind": "campaign-stats",
             "accounts": accounts.len(),
@@ -200,7 +209,11 @@ pub fn export_bundle(
         }));
         objects.push(StixObject::Campaign(Campaign {
             common: camp_common,
-            name: format!("distillation campaign {} of {}", safe_label(&c.id), opts.producer),
+            name: format!(
+                "distillation campaign {} of {}",
+                safe_label(&c.id),
+                opts.producer
+            ),
             description: Some(format!(
                 "{} accounts, {} requests, campaign score {:.2}",
                 accounts.len(),
@@ -214,7 +227,13 @@ pub fn export_bundle(
         }));
         let infra_id = stable_id(key, "infrastructure", &label);
         objects.push(StixObject::Infrastructure(Infrastructure {
-            common: Common::new("infrastructure", infra_id.clone(), &now, Some(&producer_id), tlp),
+            common: Common::new(
+                "infrastructure",
+                infra_id.clone(),
+                &now,
+                Some(&producer_id),
+                tlp,
+            ),
             name: format!("account network of campaign {}", safe_label(&c.id)),
             description: Some(format!(
                 "{} API accounts, {} client IPs, {} payment fingerprints, {} ASNs",
@@ -245,10 +264,17 @@ pub fn export_bundle(
         let mut indicators: Vec<Indicator> = Vec::new();
         let keyed_sets: [(ValueKind, Vec<&str>); 3] = [
             (ValueKind::Account, accounts.iter().copied().collect()),
-            (ValueKind::Ip, c.indicators.ips.iter().map(String::as_str).collect()),
+            (
+                ValueKind::Ip,
+                c.indicators.ips.iter().map(String::as_str).collect(),
+            ),
             (
                 ValueKind::Payment,
-                c.indicators.payment_fingerprints.iter().map(String::as_str).collect(),
+                c.indicators
+                    .payment_fingerprints
+                    .iter()
+                    .map(String::as_str)
+                    .collect(),
             ),
         ];
         for (kind, values) in keyed_sets {
@@ -269,7 +295,11 @@ pub fn export_bundle(
                 );
                 let mut common = Common::new(
                     "indicator",
-                    stable_id(key, "indicator", &format!("{label}\u{0}{}\u{0}{n}", kind.as_str())),
+                    stable_id(
+                        key,
+                        "indicator",
+                        &format!("{label}\u{0}{}\u{0}{n}", kind.as_str()),
+                    ),
                     &now,
                     Some(&producer_id),
                     tlp,
@@ -289,7 +319,10 @@ pub fn export_bundle(
                         kind.as_str(),
                         safe_label(&c.id)
                     )),
-                    description: None,
+                    description: Some(format!(
+                        "Keyed BLAKE3 hashes under community key {}; recompute over local data with `chokepoint intel match`.",
+                        key.id()
+                    )),
                     indicator_types: vec!["malicious-activity".into()],
                     pattern,
                     pattern_type: "stix".into(),
@@ -302,8 +335,10 @@ pub fn export_bundle(
         }
         for (n, s) in c.indicators.template_sketches.iter().enumerate() {
             let skeleton = TemplateShingles::decode(s).map_err(|m| IntelError::Input {
-                place: chokepoint_core::Place::default()
-                    .at_field(format!("campaigns[{}].indicators.template_sketches[{n}]", c.id)),
+                place: chokepoint_core::Place::default().at_field(format!(
+                    "campaigns[{}].indicators.template_sketches[{n}]",
+                    c.id
+                )),
                 message: m,
             })?;
             if skeleton.0.is_empty() {
@@ -313,7 +348,11 @@ pub fn export_bundle(
             let sketch_id = sk.digest();
             let mut common = Common::new(
                 "indicator",
-                stable_id(key, "indicator", &format!("{label}\u{0}template\u{0}{sketch_id}")),
+                stable_id(
+                    key,
+                    "indicator",
+                    &format!("{label}\u{0}template\u{0}{sketch_id}"),
+                ),
                 &now,
                 Some(&producer_id),
                 tlp,
@@ -400,7 +439,11 @@ pub fn export_bundle(
 /// A campaign label safe to share: the report's campaign id when it is a short plain token,
 /// else a digest of it (a label is local bookkeeping and must not smuggle raw values out).
 fn safe_label(id: &str) -> String {
-    if id.len() <= 24 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if id.len() <= 24
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         id.to_string()
     } else {
         crate::keyed::hex(&blake3::hash(id.as_bytes()).as_bytes()[..6])

@@ -68,7 +68,9 @@ pub enum IntelError {
 
 /// A multi-threaded runtime for the CLI, which has no async runtime of its own.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }
 
 /// Opens (creating when missing) the embedded database at `path` with the intel tables.

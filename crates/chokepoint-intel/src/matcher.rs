@@ -85,24 +85,37 @@ struct Acc {
 }
 
 /// Loads the bundle's chokepoint indicators for the keys held.
-fn load_indicators(objects: &[StixObject], keys: &[CommunityKey]) -> (Vec<SharedIndicator>, BTreeMap<String, usize>) {
+fn load_indicators(
+    objects: &[StixObject],
+    keys: &[CommunityKey],
+) -> (Vec<SharedIndicator>, BTreeMap<String, usize>) {
     let mut indicates: HashMap<String, Vec<String>> = HashMap::new();
     for o in objects {
         let v = o.to_value();
         if v.get("type").and_then(Value::as_str) == Some("relationship")
             && v.get("relationship_type").and_then(Value::as_str) == Some("indicates")
         {
-            if let (Some(s), Some(t)) = (v.get("source_ref").and_then(Value::as_str), v.get("target_ref").and_then(Value::as_str)) {
-                indicates.entry(s.to_string()).or_default().push(t.to_string());
+            if let (Some(s), Some(t)) = (
+                v.get("source_ref").and_then(Value::as_str),
+                v.get("target_ref").and_then(Value::as_str),
+            ) {
+                indicates
+                    .entry(s.to_string())
+                    .or_default()
+                    .push(t.to_string());
             }
         }
     }
     let mut out = Vec::new();
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     for o in objects {
-        let StixObject::Indicator(ind) = o else { continue };
+        let StixObject::Indicator(ind) = o else {
+            continue;
+        };
         let Some(ext) = ind.common.extensions.get(EXTENSION_ID) else {
-            *skipped.entry("not a chokepoint indicator".into()).or_default() += 1;
+            *skipped
+                .entry("not a chokepoint indicator".into())
+                .or_default() += 1;
             continue;
         };
         let key_id = ext.get("key_id").and_then(Value::as_str).unwrap_or("");
@@ -111,10 +124,20 @@ fn load_indicators(objects: &[StixObject], keys: &[CommunityKey]) -> (Vec<Shared
             continue;
         };
         let strings = |f: &str| -> Vec<String> {
-            ext.get(f).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
+            ext.get(f)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
         };
         let what = match ext.get("kind").and_then(Value::as_str) {
-            Some("keyed-hash") => match ext.get("value_kind").and_then(Value::as_str).and_then(ValueKind::parse) {
+            Some("keyed-hash") => match ext
+                .get("value_kind")
+                .and_then(Value::as_str)
+                .and_then(ValueKind::parse)
+            {
                 Some(kind) => Shared::Keyed {
                     kind,
                     key,
@@ -126,14 +149,20 @@ fn load_indicators(objects: &[StixObject], keys: &[CommunityKey]) -> (Vec<Shared
                 }
             },
             Some("template-sketch") => {
-                let mut values: Vec<u64> = strings("values").iter().filter_map(|h| u64::from_str_radix(h, 16).ok()).collect();
+                let mut values: Vec<u64> = strings("values")
+                    .iter()
+                    .filter_map(|h| u64::from_str_radix(h, 16).ok())
+                    .collect();
                 values.sort_unstable();
                 values.dedup();
                 Shared::Template {
                     key,
                     sketch: KeyedSketch {
                         key_id: key_id.to_string(),
-                        skeleton_size: ext.get("skeleton_size").and_then(Value::as_u64).unwrap_or(0) as usize,
+                        skeleton_size: ext
+                            .get("skeleton_size")
+                            .and_then(Value::as_u64)
+                            .unwrap_or(0) as usize,
                         values,
                     },
                     min_similarity: ext
@@ -144,7 +173,9 @@ fn load_indicators(objects: &[StixObject], keys: &[CommunityKey]) -> (Vec<Shared
                 }
             }
             _ => {
-                *skipped.entry("unknown chokepoint indicator kind".into()).or_default() += 1;
+                *skipped
+                    .entry("unknown chokepoint indicator kind".into())
+                    .or_default() += 1;
                 continue;
             }
         };
@@ -171,10 +202,12 @@ fn open_log(path: &Path) -> Result<Box<dyn BufRead>, IntelError> {
     let r: Box<dyn Read> = if name.ends_with(".gz") {
         Box::new(flate2::read::MultiGzDecoder::new(f))
     } else if name.ends_with(".zst") {
-        Box::new(zstd::stream::read::Decoder::new(f).map_err(|source| IntelError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?)
+        Box::new(
+            zstd::stream::read::Decoder::new(f).map_err(|source| IntelError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?,
+        )
     } else {
         Box::new(f)
     };
@@ -182,7 +215,12 @@ fn open_log(path: &Path) -> Result<Box<dyn BufRead>, IntelError> {
 }
 
 /// Matches the bundle's indicators against API logs (JSONL per `specs/api-log.md`).
-pub fn match_logs(objects: &[StixObject], keys: &[CommunityKey], inputs: &[PathBuf], progress: &dyn Progress) -> Result<MatchReport, IntelError> {
+pub fn match_logs(
+    objects: &[StixObject],
+    keys: &[CommunityKey],
+    inputs: &[PathBuf],
+    progress: &dyn Progress,
+) -> Result<MatchReport, IntelError> {
     let (indicators, skipped) = load_indicators(objects, keys);
     // keyed value -> indicators holding it, per (key, kind)
     let mut by_value: HashMap<(usize, ValueKind, &str), Vec<usize>> = HashMap::new();
@@ -194,7 +232,10 @@ pub fn match_logs(objects: &[StixObject], keys: &[CommunityKey], inputs: &[PathB
             Shared::Keyed { kind, key, values } => {
                 kinds_per_key.insert((*key, *kind));
                 for v in values {
-                    by_value.entry((*key, *kind, v.as_str())).or_default().push(i);
+                    by_value
+                        .entry((*key, *kind, v.as_str()))
+                        .or_default()
+                        .push(i);
                 }
             }
             Shared::Template { key, .. } => {
@@ -215,7 +256,10 @@ pub fn match_logs(objects: &[StixObject], keys: &[CommunityKey], inputs: &[PathB
     for path in inputs {
         let reader = open_log(path)?;
         for (n, line) in reader.split(b'\n').enumerate() {
-            let line = line.map_err(|source| IntelError::Io { path: path.clone(), source })?;
+            let line = line.map_err(|source| IntelError::Io {
+                path: path.clone(),
+                source,
+            })?;
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
@@ -224,7 +268,8 @@ pub fn match_logs(objects: &[StixObject], keys: &[CommunityKey], inputs: &[PathB
                 Err(e) => {
                     bad += 1;
                     if bad_examples.len() < 5 {
-                        bad_examples.push(format!("{}: {e}", Place::file(path).at_line(n as u64 + 1)));
+                        bad_examples
+                            .push(format!("{}: {e}", Place::file(path).at_line(n as u64 + 1)));
                     }
                     continue;
                 }
@@ -232,7 +277,10 @@ pub fn match_logs(objects: &[StixObject], keys: &[CommunityKey], inputs: &[PathB
             if chokepoint_core::parse_rfc3339(&rec.ts).is_err() {
                 bad += 1;
                 if bad_examples.len() < 5 {
-                    bad_examples.push(format!("{}: not an RFC 3339 timestamp", Place::file(path).at_line(n as u64 + 1).at_field("ts")));
+                    bad_examples.push(format!(
+                        "{}: not an RFC 3339 timestamp",
+                        Place::file(path).at_line(n as u64 + 1).at_field("ts")
+                    ));
                 }
                 continue;
             }
@@ -258,7 +306,9 @@ pub fn match_logs(objects: &[StixObject], keys: &[CommunityKey], inputs: &[PathB
                 (ValueKind::Payment, rec.payment_fingerprint.as_deref()),
             ];
             for (kind, value) in fields {
-                let Some(value) = value.filter(|v| !v.trim().is_empty()) else { continue };
+                let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+                    continue;
+                };
                 for (k, key) in keys.iter().enumerate() {
                     if !kinds_per_key.contains(&(k, kind)) {
                         continue;
@@ -283,10 +333,22 @@ pub fn match_logs(objects: &[StixObject], keys: &[CommunityKey], inputs: &[PathB
             }
             if !templates.is_empty() {
                 let sh = chokepoint_core::template::shingles(&rec.prompt);
-                let keyed: Vec<(usize, Vec<u64>)> = template_keys.iter().map(|&k| (k, keys[k].keyed_prompt(&sh))).collect();
+                let keyed: Vec<(usize, Vec<u64>)> = template_keys
+                    .iter()
+                    .map(|&k| (k, keys[k].keyed_prompt(&sh)))
+                    .collect();
                 for &i in &templates {
-                    if let Shared::Template { key, sketch, min_similarity } = &indicators[i].what {
-                        let kp = keyed.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_slice()).unwrap_or(&[]);
+                    if let Shared::Template {
+                        key,
+                        sketch,
+                        min_similarity,
+                    } = &indicators[i].what
+                    {
+                        let kp = keyed
+                            .iter()
+                            .find(|(k, _)| k == key)
+                            .map(|(_, v)| v.as_slice())
+                            .unwrap_or(&[]);
                         let sim = sketch.containment_in(kp);
                         if sim >= *min_similarity {
                             hit(i, sim, &mut acc);
@@ -301,7 +363,11 @@ pub fn match_logs(objects: &[StixObject], keys: &[CommunityKey], inputs: &[PathB
         .into_iter()
         .map(|((account_id, i), a)| {
             let ind = &indicators[i];
-            let total = account_records.get(&account_id).copied().unwrap_or(1).max(1);
+            let total = account_records
+                .get(&account_id)
+                .copied()
+                .unwrap_or(1)
+                .max(1);
             let kind = match &ind.what {
                 Shared::Keyed { kind, .. } => kind.as_str().to_string(),
                 Shared::Template { .. } => "template".to_string(),
@@ -320,7 +386,11 @@ pub fn match_logs(objects: &[StixObject], keys: &[CommunityKey], inputs: &[PathB
             }
         })
         .collect();
-    matches.sort_by(|a, b| a.account_id.cmp(&b.account_id).then(a.indicator_id.cmp(&b.indicator_id)));
+    matches.sort_by(|a, b| {
+        a.account_id
+            .cmp(&b.account_id)
+            .then(a.indicator_id.cmp(&b.indicator_id))
+    });
     Ok(MatchReport {
         indicators_used: indicators.len(),
         indicators_skipped: skipped,
@@ -334,9 +404,20 @@ pub fn match_logs(objects: &[StixObject], keys: &[CommunityKey], inputs: &[PathB
 
 /// STIX sightings of the matched indicators by `sighter` (counts of local accounts and the
 /// time span only), with the sighter's identity and the TLP marking.
-pub fn sightings(report: &MatchReport, sighter: &str, tlp: Tlp, now: chrono::DateTime<chrono::Utc>) -> Vec<StixObject> {
+pub fn sightings(
+    report: &MatchReport,
+    sighter: &str,
+    tlp: Tlp,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<StixObject> {
     let now_s = format_timestamp(&now);
-    let identity_id = format!("identity--{}", uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("chokepoint sighter {sighter}").as_bytes()));
+    let identity_id = format!(
+        "identity--{}",
+        uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_OID,
+            format!("chokepoint sighter {sighter}").as_bytes()
+        )
+    );
     let mut out = vec![
         StixObject::MarkingDefinition(tlp.marking_definition()),
         StixObject::Identity(Identity {
@@ -349,7 +430,9 @@ pub fn sightings(report: &MatchReport, sighter: &str, tlp: Tlp, now: chrono::Dat
     ];
     let mut per: BTreeMap<&str, (HashSet<&str>, String, String)> = BTreeMap::new();
     for m in &report.matches {
-        let e = per.entry(m.indicator_id.as_str()).or_insert_with(|| (HashSet::new(), String::new(), String::new()));
+        let e = per
+            .entry(m.indicator_id.as_str())
+            .or_insert_with(|| (HashSet::new(), String::new(), String::new()));
         e.0.insert(m.account_id.as_str());
         if e.1.is_empty() || m.first_seen < e.1 {
             e.1 = m.first_seen.clone();
@@ -359,10 +442,20 @@ pub fn sightings(report: &MatchReport, sighter: &str, tlp: Tlp, now: chrono::Dat
         }
     }
     for (ind, (accounts, first, last)) in per {
-        let to_stix = |t: &str| chokepoint_core::parse_rfc3339(t).ok().map(|t| format_timestamp(&t));
+        let to_stix = |t: &str| {
+            chokepoint_core::parse_rfc3339(t)
+                .ok()
+                .map(|t| format_timestamp(&t))
+        };
         let (first, last) = (to_stix(&first), to_stix(&last));
         out.push(StixObject::Sighting(Sighting {
-            common: Common::new("sighting", format!("sighting--{}", uuid::Uuid::new_v4()), &now_s, Some(&identity_id), Some(tlp)),
+            common: Common::new(
+                "sighting",
+                format!("sighting--{}", uuid::Uuid::new_v4()),
+                &now_s,
+                Some(&identity_id),
+                Some(tlp),
+            ),
             sighting_of_ref: ind.to_string(),
             first_seen: first,
             last_seen: last,

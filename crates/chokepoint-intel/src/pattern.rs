@@ -466,7 +466,9 @@ impl<'a> Parser<'a> {
         let s = self.string_body()?;
         if !valid_pattern_timestamp(&s) {
             self.i = at;
-            return Err(self.err(format!("`{s}` is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z)")));
+            return Err(self.err(format!(
+                "`{s}` is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z)"
+            )));
         }
         Ok(s)
     }

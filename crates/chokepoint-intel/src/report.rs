@@ -147,11 +147,16 @@ mod tests {
     fn errors_name_the_place() {
         let e = DistillReport::from_str_at("{\n\"schema\": 3}", Place::file("r.json")).unwrap_err();
         assert!(e.to_string().contains("r.json:line 2"), "{e}");
-        let e = DistillReport::from_str_at(r#"{"schema":"other"}"#, Place::file("r.json")).unwrap_err();
+        let e =
+            DistillReport::from_str_at(r#"{"schema":"other"}"#, Place::file("r.json")).unwrap_err();
         assert!(e.to_string().contains("schema"), "{e}");
         let t = r#"{"schema":"chokepoint.distill.report/v1","campaigns":[{"id":"c","indicators":{"template_sketches":["tsh1:zz"]}}]}"#;
         let e = DistillReport::from_str_at(t, Place::file("r.json")).unwrap_err();
-        assert!(e.to_string().contains("campaigns[0].indicators.template_sketches[0]"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("campaigns[0].indicators.template_sketches[0]"),
+            "{e}"
+        );
         assert!(DistillReport::from_str_at("{", Place::file("r.json")).is_err());
     }
 }

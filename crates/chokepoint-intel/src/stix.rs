@@ -141,7 +141,9 @@ impl Common {
             created: Some(at.into()),
             modified: Some(at.into()),
             created_by_ref: creator.map(str::to_string),
-            object_marking_refs: tlp.map(|t| vec![t.marking_id().to_string()]).unwrap_or_default(),
+            object_marking_refs: tlp
+                .map(|t| vec![t.marking_id().to_string()])
+                .unwrap_or_default(),
             extensions: Map::new(),
         }
     }
@@ -428,7 +430,9 @@ pub fn valid_timestamp(s: &str) -> bool {
         return false;
     }
     let rest = &b[19..b.len() - 1];
-    if !rest.is_empty() && (rest[0] != b'.' || rest.len() < 2 || !rest[1..].iter().all(u8::is_ascii_digit)) {
+    if !rest.is_empty()
+        && (rest[0] != b'.' || rest.len() < 2 || !rest[1..].iter().all(u8::is_ascii_digit))
+    {
         return false;
     }
     // The calendar check (leap seconds as :60 are allowed by RFC 3339 but not by chrono).
@@ -490,7 +494,11 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
         .and_then(Value::as_str)
         .ok_or_else(|| err(label, Some("type"), "required string property is missing"))?;
     if !valid_type_name(type_) {
-        return Err(err(label, Some("type"), format!("`{}` is not a valid STIX type name", short(type_))));
+        return Err(err(
+            label,
+            Some("type"),
+            format!("`{}` is not a valid STIX type name", short(type_)),
+        ));
     }
     let id = obj
         .get("id")
@@ -505,15 +513,29 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
     }
     let label = id;
     if type_ == "bundle" {
-        return Err(err(label, Some("type"), "a bundle cannot be an object of a bundle or envelope"));
+        return Err(err(
+            label,
+            Some("type"),
+            "a bundle cannot be an object of a bundle or envelope",
+        ));
     }
     let is_sco = SCO_TYPES.contains(&type_);
     match obj.get("spec_version") {
         Some(Value::String(s)) if s == "2.1" => {}
         None if is_sco => {}
-        None => return Err(err(label, Some("spec_version"), "required property is missing (must be \"2.1\")")),
+        None => {
+            return Err(err(
+                label,
+                Some("spec_version"),
+                "required property is missing (must be \"2.1\")",
+            ))
+        }
         Some(other) => {
-            return Err(err(label, Some("spec_version"), format!("must be \"2.1\", found {}", short(&other.to_string()))))
+            return Err(err(
+                label,
+                Some("spec_version"),
+                format!("must be \"2.1\", found {}", short(&other.to_string())),
+            ))
         }
     }
     for (k, val) in obj {
@@ -521,7 +543,11 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
             || (k.len() < 3 && k != "id")
             || !k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
         if bad_name {
-            return Err(err(label, Some(k), "property names must be 3–250 characters of a-z, A-Z, 0-9 and _"));
+            return Err(err(
+                label,
+                Some(k),
+                "property names must be 3–250 characters of a-z, A-Z, 0-9 and _",
+            ));
         }
         if (k.ends_with("_ref") && !val.is_null()) || k.ends_with("_refs") {
             let refs: Vec<&Value> = if k.ends_with("_refs") {
@@ -535,7 +561,11 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
             for r in refs {
                 let ok = r.as_str().is_some_and(|s| valid_identifier(s, None));
                 if !ok {
-                    return Err(err(label, Some(k), format!("{} is not a STIX identifier", short(&r.to_string()))));
+                    return Err(err(
+                        label,
+                        Some(k),
+                        format!("{} is not a STIX identifier", short(&r.to_string())),
+                    ));
                 }
             }
         }
@@ -548,7 +578,10 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
             Some(other) => Err(err(
                 label,
                 Some(p),
-                format!("{} is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z)", short(&other.to_string())),
+                format!(
+                    "{} is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z)",
+                    short(&other.to_string())
+                ),
             )),
         }
     };
@@ -564,12 +597,20 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
         let modified = ts("modified", type_ != "marking-definition")?;
         if let (Some(c), Some(m)) = (created, modified) {
             if timestamp_key(m) < timestamp_key(c) {
-                return Err(err(label, Some("modified"), "must not be earlier than `created`"));
+                return Err(err(
+                    label,
+                    Some("modified"),
+                    "must not be earlier than `created`",
+                ));
             }
         }
         if let Some(c) = obj.get("confidence") {
             if !c.as_u64().is_some_and(|c| c <= 100) {
-                return Err(err(label, Some("confidence"), "must be an integer from 0 to 100"));
+                return Err(err(
+                    label,
+                    Some("confidence"),
+                    "must be an integer from 0 to 100",
+                ));
             }
         }
     }
@@ -579,10 +620,20 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
             .ok_or_else(|| err(label, Some("extensions"), "must be a dictionary"))?;
         for (k, e) in ext {
             if !e.is_object() {
-                return Err(err(label, Some("extensions"), format!("extension `{}` must be an object", short(k))));
+                return Err(err(
+                    label,
+                    Some("extensions"),
+                    format!("extension `{}` must be an object", short(k)),
+                ));
             }
-            if k.starts_with("extension-definition--") && !valid_identifier(k, Some("extension-definition")) {
-                return Err(err(label, Some("extensions"), format!("`{}` is not an extension-definition id", short(k))));
+            if k.starts_with("extension-definition--")
+                && !valid_identifier(k, Some("extension-definition"))
+            {
+                return Err(err(
+                    label,
+                    Some("extensions"),
+                    format!("`{}` is not an extension-definition id", short(k)),
+                ));
             }
         }
     }
@@ -600,7 +651,11 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
             let l = ts("last_seen", false)?;
             if let (Some(f), Some(l)) = (f, l) {
                 if timestamp_key(l) < timestamp_key(f) {
-                    return Err(err(label, Some("last_seen"), "must not be earlier than `first_seen`"));
+                    return Err(err(
+                        label,
+                        Some("last_seen"),
+                        "must not be earlier than `first_seen`",
+                    ));
                 }
             }
             typed(serde_json::from_value(v.clone()).map(StixObject::Campaign))
@@ -621,11 +676,21 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
             let from = ts("valid_from", true)?;
             if let (Some(f), Some(u)) = (from, ts("valid_until", false)?) {
                 if timestamp_key(u) <= timestamp_key(f) {
-                    return Err(err(label, Some("valid_until"), "must be later than `valid_from`"));
+                    return Err(err(
+                        label,
+                        Some("valid_until"),
+                        "must be later than `valid_from`",
+                    ));
                 }
             }
             if pt == "stix" {
-                pattern::parse(p).map_err(|e| err(label, Some("pattern"), format!("not a STIX 2.1 pattern: {e}")))?;
+                pattern::parse(p).map_err(|e| {
+                    err(
+                        label,
+                        Some("pattern"),
+                        format!("not a STIX 2.1 pattern: {e}"),
+                    )
+                })?;
             }
             typed(serde_json::from_value(v.clone()).map(StixObject::Indicator))
         }
@@ -642,7 +707,11 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
             ts("last_seen", false)?;
             if let Some(c) = obj.get("count") {
                 if !c.as_u64().is_some_and(|c| c <= 999_999_999) {
-                    return Err(err(label, Some("count"), "must be an integer from 0 to 999999999"));
+                    return Err(err(
+                        label,
+                        Some("count"),
+                        "must be an integer from 0 to 999999999",
+                    ));
                 }
             }
             typed(serde_json::from_value(v.clone()).map(StixObject::Sighting))
@@ -652,20 +721,39 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
             ts("last_observed", true)?;
             let n = obj.get("number_observed").and_then(Value::as_u64);
             if !n.is_some_and(|n| (1..=999_999_999).contains(&n)) {
-                return Err(err(label, Some("number_observed"), "must be an integer from 1 to 999999999"));
+                return Err(err(
+                    label,
+                    Some("number_observed"),
+                    "must be an integer from 1 to 999999999",
+                ));
             }
             if obj.get("object_refs").is_none() && obj.get("objects").is_none() {
-                return Err(err(label, Some("object_refs"), "required property is missing"));
+                return Err(err(
+                    label,
+                    Some("object_refs"),
+                    "required property is missing",
+                ));
             }
             typed(serde_json::from_value(v.clone()).map(StixObject::ObservedData))
         }
         "marking-definition" => {
             let has_def = obj.contains_key("definition_type") || obj.contains_key("definition");
-            if has_def && !(obj.get("definition_type").is_some_and(Value::is_string) && obj.get("definition").is_some_and(Value::is_object)) {
-                return Err(err(label, Some("definition"), "definition_type and definition go together"));
+            if has_def
+                && !(obj.get("definition_type").is_some_and(Value::is_string)
+                    && obj.get("definition").is_some_and(Value::is_object))
+            {
+                return Err(err(
+                    label,
+                    Some("definition"),
+                    "definition_type and definition go together",
+                ));
             }
             if !has_def && obj.get("extensions").is_none() {
-                return Err(err(label, Some("definition"), "a marking needs a definition or an extension"));
+                return Err(err(
+                    label,
+                    Some("definition"),
+                    "a marking needs a definition or an extension",
+                ));
             }
             typed(serde_json::from_value(v.clone()).map(StixObject::MarkingDefinition))
         }
@@ -680,8 +768,21 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
                 .filter(|a| !a.is_empty())
                 .ok_or_else(|| err(label, Some("extension_types"), "must be a non-empty list"))?;
             for t in types {
-                if !matches!(t.as_str(), Some("new-sdo" | "new-sco" | "new-sro" | "property-extension" | "toplevel-property-extension")) {
-                    return Err(err(label, Some("extension_types"), format!("{} is not an extension type", short(&t.to_string()))));
+                if !matches!(
+                    t.as_str(),
+                    Some(
+                        "new-sdo"
+                            | "new-sco"
+                            | "new-sro"
+                            | "property-extension"
+                            | "toplevel-property-extension"
+                    )
+                ) {
+                    return Err(err(
+                        label,
+                        Some("extension_types"),
+                        format!("{} is not an extension type", short(&t.to_string())),
+                    ));
                 }
             }
             typed(serde_json::from_value(v.clone()).map(StixObject::ExtensionDefinition))
@@ -690,8 +791,8 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
             if OTHER_SDO_TYPES.contains(&t) || t == "grouping" || t == "report" {
                 // Required properties of the SDOs chokepoint does not model.
                 let need: &[&str] = match t {
-                    "attack-pattern" | "course-of-action" | "malware-analysis" | "threat-actor" | "tool"
-                    | "vulnerability" => &["name"],
+                    "attack-pattern" | "course-of-action" | "malware-analysis" | "threat-actor"
+                    | "tool" | "vulnerability" => &["name"],
                     "grouping" => &["context", "object_refs"],
                     "note" => &["content", "object_refs"],
                     "opinion" => &["opinion", "object_refs"],
@@ -754,8 +855,8 @@ pub fn validate_bundle(v: &Value) -> Result<Vec<StixObject>, StixError> {
 
 /// Parses and validates a bundle from JSON text.
 pub fn parse_bundle(text: &str) -> Result<Vec<StixObject>, StixError> {
-    let v: Value = serde_json::from_str(text)
-        .map_err(|e| err("bundle", None, format!("not JSON: {e}")))?;
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| err("bundle", None, format!("not JSON: {e}")))?;
     validate_bundle(&v)
 }
 
@@ -797,9 +898,15 @@ mod tests {
     #[test]
     fn rejects_bad_ids_timestamps_patterns_and_missing_properties() {
         let cases: Vec<(Value, &str)> = vec![
-            (json!({"id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}), "type"),
+            (
+                json!({"id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}),
+                "type",
+            ),
             (json!({"type":"indicator","id":"indicator--nope"}), "id"),
-            (json!({"type":"indicator","id":"campaign--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}), "id"),
+            (
+                json!({"type":"indicator","id":"campaign--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}),
+                "id",
+            ),
         ];
         for (v, prop) in cases {
             let e = validate_object(&v, "objects[0]").unwrap_err();
@@ -810,22 +917,88 @@ mod tests {
             f(v.as_object_mut().unwrap());
             validate_object(&v, "o").unwrap_err()
         };
-        assert_eq!(mutate(&|m| { m.insert("created".into(), json!("2016-04-06 20:03:48")); }).property.as_deref(), Some("created"));
-        assert_eq!(mutate(&|m| { m.insert("modified".into(), json!("2016-02-30T00:00:00Z")); }).property.as_deref(), Some("modified"));
-        assert_eq!(mutate(&|m| { m.insert("modified".into(), json!("2015-01-01T00:00:00Z")); }).property.as_deref(), Some("modified"));
-        assert_eq!(mutate(&|m| { m.insert("pattern".into(), json!("[ipv4-addr:value = ")); }).property.as_deref(), Some("pattern"));
-        assert_eq!(mutate(&|m| { m.remove("valid_from"); }).property.as_deref(), Some("valid_from"));
-        assert_eq!(mutate(&|m| { m.insert("spec_version".into(), json!("2.0")); }).property.as_deref(), Some("spec_version"));
-        assert_eq!(mutate(&|m| { m.insert("created_by_ref".into(), json!("bob")); }).property.as_deref(), Some("created_by_ref"));
-        assert_eq!(mutate(&|m| { m.insert("pattern".into(), json!(42)); }).property.as_deref(), Some("pattern"));
-        assert_eq!(mutate(&|m| { m.insert("x-bad".into(), json!(1)); }).property.as_deref(), Some("x-bad"));
+        assert_eq!(
+            mutate(&|m| {
+                m.insert("created".into(), json!("2016-04-06 20:03:48"));
+            })
+            .property
+            .as_deref(),
+            Some("created")
+        );
+        assert_eq!(
+            mutate(&|m| {
+                m.insert("modified".into(), json!("2016-02-30T00:00:00Z"));
+            })
+            .property
+            .as_deref(),
+            Some("modified")
+        );
+        assert_eq!(
+            mutate(&|m| {
+                m.insert("modified".into(), json!("2015-01-01T00:00:00Z"));
+            })
+            .property
+            .as_deref(),
+            Some("modified")
+        );
+        assert_eq!(
+            mutate(&|m| {
+                m.insert("pattern".into(), json!("[ipv4-addr:value = "));
+            })
+            .property
+            .as_deref(),
+            Some("pattern")
+        );
+        assert_eq!(
+            mutate(&|m| {
+                m.remove("valid_from");
+            })
+            .property
+            .as_deref(),
+            Some("valid_from")
+        );
+        assert_eq!(
+            mutate(&|m| {
+                m.insert("spec_version".into(), json!("2.0"));
+            })
+            .property
+            .as_deref(),
+            Some("spec_version")
+        );
+        assert_eq!(
+            mutate(&|m| {
+                m.insert("created_by_ref".into(), json!("bob"));
+            })
+            .property
+            .as_deref(),
+            Some("created_by_ref")
+        );
+        assert_eq!(
+            mutate(&|m| {
+                m.insert("pattern".into(), json!(42));
+            })
+            .property
+            .as_deref(),
+            Some("pattern")
+        );
+        assert_eq!(
+            mutate(&|m| {
+                m.insert("x-bad".into(), json!(1));
+            })
+            .property
+            .as_deref(),
+            Some("x-bad")
+        );
     }
 
     #[test]
     fn custom_objects_only_when_valid() {
         let ok = json!({"type":"x-lab-note","spec_version":"2.1","id":"x-lab-note--6ba7b810-9dad-41d1-80b4-00c04fd430c8",
                         "created":"2020-01-01T00:00:00Z","modified":"2020-01-01T00:00:00Z","text":"hi"});
-        assert!(matches!(validate_object(&ok, "o").unwrap(), StixObject::Other(_)));
+        assert!(matches!(
+            validate_object(&ok, "o").unwrap(),
+            StixObject::Other(_)
+        ));
         let no_created = json!({"type":"x-lab-note","spec_version":"2.1","id":"x-lab-note--6ba7b810-9dad-41d1-80b4-00c04fd430c8"});
         assert!(validate_object(&no_created, "o").is_err());
         let sco = json!({"type":"ipv4-addr","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"198.51.100.3"});
@@ -834,7 +1007,13 @@ mod tests {
 
     #[test]
     fn tlp_markings_validate_and_red_is_detected() {
-        for t in [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict, Tlp::Red] {
+        for t in [
+            Tlp::Clear,
+            Tlp::Green,
+            Tlp::Amber,
+            Tlp::AmberStrict,
+            Tlp::Red,
+        ] {
             let v = serde_json::to_value(t.marking_definition()).unwrap();
             validate_object(&v, "m").unwrap();
             assert_eq!(Tlp::parse(t.as_str()), Some(t));
@@ -847,8 +1026,13 @@ mod tests {
 
     #[test]
     fn timestamps_normalise_to_sortable_form() {
-        assert_eq!(normalise_timestamp("2020-01-01T00:00:00Z").unwrap(), "2020-01-01T00:00:00.000000000Z");
-        assert!(timestamp_key("2020-01-01T00:00:00.5Z") > timestamp_key("2020-01-01T00:00:00.123Z"));
+        assert_eq!(
+            normalise_timestamp("2020-01-01T00:00:00Z").unwrap(),
+            "2020-01-01T00:00:00.000000000Z"
+        );
+        assert!(
+            timestamp_key("2020-01-01T00:00:00.5Z") > timestamp_key("2020-01-01T00:00:00.123Z")
+        );
         assert!(!valid_timestamp("2020-01-01T00:00:00+01:00"));
         assert!(!valid_timestamp("2020-13-01T00:00:00Z"));
     }

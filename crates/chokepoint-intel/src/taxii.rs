@@ -94,9 +94,18 @@ pub fn taxii_router(state: TaxiiState) -> Router {
         .route("/api/status/{id}/", get(status))
         .route("/api/collections/", get(collections))
         .route("/api/collections/{cid}/", get(collection))
-        .route("/api/collections/{cid}/objects/", get(get_objects).post(post_objects))
-        .route("/api/collections/{cid}/objects/{oid}/", get(get_object).delete(delete_object))
-        .route("/api/collections/{cid}/objects/{oid}/versions/", get(versions))
+        .route(
+            "/api/collections/{cid}/objects/",
+            get(get_objects).post(post_objects),
+        )
+        .route(
+            "/api/collections/{cid}/objects/{oid}/",
+            get(get_object).delete(delete_object),
+        )
+        .route(
+            "/api/collections/{cid}/objects/{oid}/versions/",
+            get(versions),
+        )
         .route("/api/collections/{cid}/manifest/", get(manifest))
         .fallback(not_found)
         .with_state(state)
@@ -113,7 +122,10 @@ pub async fn bind(listen: &str) -> Result<tokio::net::TcpListener, crate::IntelE
 }
 
 /// Serves the TAXII router on `listener` until Ctrl-C (or SIGTERM) arrives.
-pub async fn serve(listener: tokio::net::TcpListener, state: TaxiiState) -> Result<(), crate::IntelError> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: TaxiiState,
+) -> Result<(), crate::IntelError> {
     let base = state.0.cfg.base_path.clone();
     let router = if base.is_empty() {
         taxii_router(state)
@@ -126,13 +138,15 @@ pub async fn serve(listener: tokio::net::TcpListener, state: TaxiiState) -> Resu
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
             {
-                let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(t) => t,
-                    Err(_) => {
-                        let _ = ctrl_c.await;
-                        return;
-                    }
-                };
+                let mut term =
+                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    {
+                        Ok(t) => t,
+                        Err(_) => {
+                            let _ = ctrl_c.await;
+                            return;
+                        }
+                    };
                 tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
             }
             #[cfg(not(unix))]
@@ -166,14 +180,22 @@ fn terr(status: StatusCode, title: &'static str, description: impl Into<String>)
 impl From<sqlx::Error> for TaxiiError {
     fn from(e: sqlx::Error) -> Self {
         tracing::error!("taxii database error: {e}");
-        terr(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "the database failed; nothing was changed")
+        terr(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "the database failed; nothing was changed",
+        )
     }
 }
 
 impl From<crate::IntelError> for TaxiiError {
     fn from(e: crate::IntelError) -> Self {
         tracing::error!("taxii error: {e}");
-        terr(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "the server failed; nothing was changed")
+        terr(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "the server failed; nothing was changed",
+        )
     }
 }
 
@@ -188,7 +210,9 @@ impl IntoResponse for TaxiiError {
         if self.status == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"chokepoint TAXII\", Bearer realm=\"chokepoint TAXII\""),
+                HeaderValue::from_static(
+                    "Basic realm=\"chokepoint TAXII\", Bearer realm=\"chokepoint TAXII\"",
+                ),
             );
         }
         r
@@ -200,8 +224,10 @@ type TResult = Result<Response, TaxiiError>;
 fn taxii_response(status: StatusCode, body: String) -> Response {
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(TAXII_MEDIA_TYPE));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(TAXII_MEDIA_TYPE),
+    );
     r
 }
 
@@ -229,7 +255,9 @@ fn acceptable(range: &str) -> bool {
 }
 
 fn check_accept(h: &HeaderMap) -> Result<(), TaxiiError> {
-    let Some(a) = h.get(header::ACCEPT) else { return Ok(()) };
+    let Some(a) = h.get(header::ACCEPT) else {
+        return Ok(());
+    };
     let a = a.to_str().unwrap_or("");
     if a.trim().is_empty() || a.split(',').any(acceptable) {
         Ok(())
@@ -237,7 +265,10 @@ fn check_accept(h: &HeaderMap) -> Result<(), TaxiiError> {
         Err(terr(
             StatusCode::NOT_ACCEPTABLE,
             "Not acceptable",
-            format!("this server answers with {TAXII_MEDIA_TYPE}; the request accepts only `{}`", chokepoint_core::time::truncate(a, 100)),
+            format!(
+                "this server answers with {TAXII_MEDIA_TYPE}; the request accepts only `{}`",
+                chokepoint_core::time::truncate(a, 100)
+            ),
         ))
     }
 }
@@ -253,7 +284,11 @@ fn bearer_or_basic(h: &HeaderMap) -> Option<String> {
         let s = String::from_utf8(decoded).ok()?;
         let (user, pass) = s.split_once(':')?;
         // The key may be given as the password (taxii2-client) or as the user name (curl -u KEY:).
-        return Some(if pass.is_empty() { user.to_string() } else { pass.to_string() });
+        return Some(if pass.is_empty() {
+            user.to_string()
+        } else {
+            pass.to_string()
+        });
     }
     None
 }
@@ -285,9 +320,15 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 
 /// Checks media type and credentials; every endpoint starts here.
 async fn auth(st: &TaxiiState, h: &HeaderMap) -> Result<Org, TaxiiError> {
-    let unauthorized = || terr(StatusCode::UNAUTHORIZED, "Unauthorized", "a valid API key is required (Authorization: Bearer <key>, or Basic with the key as password)");
+    let unauthorized = || {
+        terr(StatusCode::UNAUTHORIZED, "Unauthorized", "a valid API key is required (Authorization: Bearer <key>, or Basic with the key as password)")
+    };
     let token = bearer_or_basic(h).ok_or_else(unauthorized)?;
-    let org = st.0.db.authenticate(&token).await?.ok_or_else(unauthorized)?;
+    let org =
+        st.0.db
+            .authenticate(&token)
+            .await?
+            .ok_or_else(unauthorized)?;
     check_accept(h)?;
     Ok(org)
 }
@@ -298,20 +339,33 @@ enum Need {
     ReadWrite,
 }
 
-async fn access(st: &TaxiiState, org: &Org, cid: &str, need: Need) -> Result<CollectionAccess, TaxiiError> {
-    let c = st
-        .0
-        .db
-        .collection_for(org.id, cid)
-        .await?
-        .ok_or_else(|| terr(StatusCode::NOT_FOUND, "Collection not found", format!("no collection `{}` for this organisation", chokepoint_core::time::truncate(cid, 64))))?;
+async fn access(
+    st: &TaxiiState,
+    org: &Org,
+    cid: &str,
+    need: Need,
+) -> Result<CollectionAccess, TaxiiError> {
+    let c = st.0.db.collection_for(org.id, cid).await?.ok_or_else(|| {
+        terr(
+            StatusCode::NOT_FOUND,
+            "Collection not found",
+            format!(
+                "no collection `{}` for this organisation",
+                chokepoint_core::time::truncate(cid, 64)
+            ),
+        )
+    })?;
     let ok = match need {
         Need::Read => c.can_read,
         Need::Write => c.can_write,
         Need::ReadWrite => c.can_read && c.can_write,
     };
     if !ok {
-        return Err(terr(StatusCode::FORBIDDEN, "Forbidden", "this organisation lacks the permission this request needs on the collection"));
+        return Err(terr(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "this organisation lacks the permission this request needs on the collection",
+        ));
     }
     Ok(c)
 }
@@ -320,7 +374,10 @@ fn host_url(st: &TaxiiState, h: &HeaderMap) -> String {
     let host = h
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)))
+        .filter(|v| {
+            v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        })
         .unwrap_or("localhost");
     let proto = match h.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
         Some("https") => "https",
@@ -377,15 +434,23 @@ async fn collections(State(st): State<TaxiiState>, h: HeaderMap) -> TResult {
     Ok(taxii_response(StatusCode::OK, body.to_string()))
 }
 
-async fn collection(State(st): State<TaxiiState>, Path(cid): Path<String>, h: HeaderMap) -> TResult {
+async fn collection(
+    State(st): State<TaxiiState>,
+    Path(cid): Path<String>,
+    h: HeaderMap,
+) -> TResult {
     let org = auth(&st, &h).await?;
-    let c = st
-        .0
-        .db
-        .collection_for(org.id, &cid)
-        .await?
-        .ok_or_else(|| terr(StatusCode::NOT_FOUND, "Collection not found", "no such collection for this organisation"))?;
-    Ok(taxii_response(StatusCode::OK, collection_json(&c).to_string()))
+    let c = st.0.db.collection_for(org.id, &cid).await?.ok_or_else(|| {
+        terr(
+            StatusCode::NOT_FOUND,
+            "Collection not found",
+            "no such collection for this organisation",
+        )
+    })?;
+    Ok(taxii_response(
+        StatusCode::OK,
+        collection_json(&c).to_string(),
+    ))
 }
 
 async fn status(State(st): State<TaxiiState>, Path(id): Path<String>, h: HeaderMap) -> TResult {
@@ -395,7 +460,13 @@ async fn status(State(st): State<TaxiiState>, Path(id): Path<String>, h: HeaderM
         .bind(org.id)
         .fetch_optional(st.0.db.pool())
         .await?
-        .ok_or_else(|| terr(StatusCode::NOT_FOUND, "Status not found", "no such status resource for this organisation"))?;
+        .ok_or_else(|| {
+            terr(
+                StatusCode::NOT_FOUND,
+                "Status not found",
+                "no such status resource for this organisation",
+            )
+        })?;
     Ok(taxii_response(StatusCode::OK, row.get::<String, _>(0)))
 }
 
@@ -421,19 +492,37 @@ fn parse_filters(raw: Option<&str>) -> Result<Filters, TaxiiError> {
         None => Vec::new(),
         Some(q) => serde_urlencoded_pairs(q),
     };
-    let list = |v: &str| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>();
+    let list = |v: &str| {
+        v.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+    };
     for (k, v) in pairs {
         match k.as_str() {
             "added_after" => {
-                let n = normalise_timestamp(&v).ok_or_else(|| bad_request(format!("added_after `{}` is not a STIX timestamp", chokepoint_core::time::truncate(&v, 64))))?;
+                let n = normalise_timestamp(&v).ok_or_else(|| {
+                    bad_request(format!(
+                        "added_after `{}` is not a STIX timestamp",
+                        chokepoint_core::time::truncate(&v, 64)
+                    ))
+                })?;
                 f.added_after = Some(n);
             }
             "limit" => {
-                let n: usize = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| bad_request("limit must be a positive integer"))?;
+                let n: usize = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| bad_request("limit must be a positive integer"))?;
                 f.limit = Some(n);
             }
             "next" => {
-                let n: i64 = v.parse().ok().filter(|n| *n >= 0).ok_or_else(|| bad_request("next is not a cursor this server issued"))?;
+                let n: i64 = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| bad_request("next is not a cursor this server issued"))?;
                 f.next = Some(n);
             }
             "match[id]" => f.ids.extend(list(&v)),
@@ -445,7 +534,10 @@ fn parse_filters(raw: Option<&str>) -> Result<Filters, TaxiiError> {
     }
     for v in &f.versions {
         if !matches!(v.as_str(), "first" | "last" | "all") && normalise_timestamp(v).is_none() {
-            return Err(bad_request(format!("match[version] `{}` is not first, last, all or a timestamp", chokepoint_core::time::truncate(v, 64))));
+            return Err(bad_request(format!(
+                "match[version] `{}` is not first, last, all or a timestamp",
+                chokepoint_core::time::truncate(v, 64)
+            )));
         }
     }
     Ok(f)
@@ -484,7 +576,13 @@ fn serde_urlencoded_pairs(q: &str) -> Vec<(String, String)> {
 }
 
 /// Appends the WHERE clauses of `f` (with `?` binds into `binds`) for rows aliased `o`.
-fn filter_sql(f: &Filters, default_version: &str, sql: &mut String, binds: &mut Vec<String>, org: i64) {
+fn filter_sql(
+    f: &Filters,
+    default_version: &str,
+    sql: &mut String,
+    binds: &mut Vec<String>,
+    org: i64,
+) {
     let in_list = |sql: &mut String, binds: &mut Vec<String>, col: &str, vals: &[String]| {
         sql.push_str(&format!(" AND {col} IN ("));
         for (i, v) in vals.iter().enumerate() {
@@ -506,7 +604,11 @@ fn filter_sql(f: &Filters, default_version: &str, sql: &mut String, binds: &mut 
     if !f.spec_versions.is_empty() {
         in_list(sql, binds, "o.spec_version", &f.spec_versions);
     }
-    let versions: Vec<String> = if f.versions.is_empty() { vec![default_version.to_string()] } else { f.versions.clone() };
+    let versions: Vec<String> = if f.versions.is_empty() {
+        vec![default_version.to_string()]
+    } else {
+        f.versions.clone()
+    };
     if versions.iter().any(|v| v == "all") {
         return;
     }
@@ -537,8 +639,18 @@ struct Page {
     more: bool,
 }
 
-async fn query_page(st: &TaxiiState, org: &Org, cid: &str, f: &Filters, what: &str, object: Option<&str>) -> Result<Page, TaxiiError> {
-    let limit = f.limit.unwrap_or(st.0.cfg.default_page_size).min(st.0.cfg.max_page_size);
+async fn query_page(
+    st: &TaxiiState,
+    org: &Org,
+    cid: &str,
+    f: &Filters,
+    what: &str,
+    object: Option<&str>,
+) -> Result<Page, TaxiiError> {
+    let limit = f
+        .limit
+        .unwrap_or(st.0.cfg.default_page_size)
+        .min(st.0.cfg.max_page_size);
     let mut sql = format!(
         "SELECT o.seq, o.date_added, o.version_raw, {what} FROM intel_objects o WHERE o.collection_id = ? AND (o.tlp_red = 0 OR o.owner_org = ?) AND o.seq > ?"
     );
@@ -547,9 +659,22 @@ async fn query_page(st: &TaxiiState, org: &Org, cid: &str, f: &Filters, what: &s
         sql.push_str(" AND o.object_id = ?");
         binds.push(oid.to_string());
     }
-    filter_sql(f, if object.is_some() && what == "o.object_id" { "all" } else { "last" }, &mut sql, &mut binds, org.id);
+    filter_sql(
+        f,
+        if object.is_some() && what == "o.object_id" {
+            "all"
+        } else {
+            "last"
+        },
+        &mut sql,
+        &mut binds,
+        org.id,
+    );
     sql.push_str(" ORDER BY o.seq LIMIT ?");
-    let mut q = sqlx::query(&sql).bind(cid).bind(org.id).bind(f.next.unwrap_or(0));
+    let mut q = sqlx::query(&sql)
+        .bind(cid)
+        .bind(org.id)
+        .bind(f.next.unwrap_or(0));
     for b in &binds {
         q = q.bind(b);
     }
@@ -598,7 +723,12 @@ fn envelope(page: &Page) -> String {
     s
 }
 
-async fn get_objects(State(st): State<TaxiiState>, Path(cid): Path<String>, RawQuery(q): RawQuery, h: HeaderMap) -> TResult {
+async fn get_objects(
+    State(st): State<TaxiiState>,
+    Path(cid): Path<String>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+) -> TResult {
     let org = auth(&st, &h).await?;
     access(&st, &org, &cid, Need::Read).await?;
     let f = parse_filters(q.as_deref())?;
@@ -608,20 +738,34 @@ async fn get_objects(State(st): State<TaxiiState>, Path(cid): Path<String>, RawQ
     Ok(r)
 }
 
-async fn get_object(State(st): State<TaxiiState>, Path((cid, oid)): Path<(String, String)>, RawQuery(q): RawQuery, h: HeaderMap) -> TResult {
+async fn get_object(
+    State(st): State<TaxiiState>,
+    Path((cid, oid)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+) -> TResult {
     let org = auth(&st, &h).await?;
     access(&st, &org, &cid, Need::Read).await?;
     let f = parse_filters(q.as_deref())?;
     let page = query_page(&st, &org, &cid, &f, "o.body", Some(&oid)).await?;
     if page.rows.is_empty() && f.next.is_none() {
-        return Err(terr(StatusCode::NOT_FOUND, "Object not found", "no such object in this collection"));
+        return Err(terr(
+            StatusCode::NOT_FOUND,
+            "Object not found",
+            "no such object in this collection",
+        ));
     }
     let mut r = taxii_response(StatusCode::OK, envelope(&page));
     date_headers(&mut r, &page);
     Ok(r)
 }
 
-async fn versions(State(st): State<TaxiiState>, Path((cid, oid)): Path<(String, String)>, RawQuery(q): RawQuery, h: HeaderMap) -> TResult {
+async fn versions(
+    State(st): State<TaxiiState>,
+    Path((cid, oid)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+) -> TResult {
     let org = auth(&st, &h).await?;
     access(&st, &org, &cid, Need::Read).await?;
     let mut f = parse_filters(q.as_deref())?;
@@ -630,7 +774,11 @@ async fn versions(State(st): State<TaxiiState>, Path((cid, oid)): Path<(String, 
     }
     let page = query_page(&st, &org, &cid, &f, "o.object_id", Some(&oid)).await?;
     if page.rows.is_empty() && f.next.is_none() {
-        return Err(terr(StatusCode::NOT_FOUND, "Object not found", "no such object in this collection"));
+        return Err(terr(
+            StatusCode::NOT_FOUND,
+            "Object not found",
+            "no such object in this collection",
+        ));
     }
     let mut vs: Vec<&str> = page.rows.iter().map(|r| r.2.as_str()).collect();
     vs.sort_by_key(|v| stix::timestamp_key(v));
@@ -645,7 +793,12 @@ async fn versions(State(st): State<TaxiiState>, Path((cid, oid)): Path<(String, 
     Ok(r)
 }
 
-async fn manifest(State(st): State<TaxiiState>, Path(cid): Path<String>, RawQuery(q): RawQuery, h: HeaderMap) -> TResult {
+async fn manifest(
+    State(st): State<TaxiiState>,
+    Path(cid): Path<String>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+) -> TResult {
     let org = auth(&st, &h).await?;
     access(&st, &org, &cid, Need::Read).await?;
     let f = parse_filters(q.as_deref())?;
@@ -669,7 +822,12 @@ async fn manifest(State(st): State<TaxiiState>, Path(cid): Path<String>, RawQuer
     Ok(r)
 }
 
-async fn delete_object(State(st): State<TaxiiState>, Path((cid, oid)): Path<(String, String)>, RawQuery(q): RawQuery, h: HeaderMap) -> TResult {
+async fn delete_object(
+    State(st): State<TaxiiState>,
+    Path((cid, oid)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+) -> TResult {
     let org = auth(&st, &h).await?;
     access(&st, &org, &cid, Need::ReadWrite).await?;
     let f = parse_filters(q.as_deref())?;
@@ -684,7 +842,11 @@ async fn delete_object(State(st): State<TaxiiState>, Path((cid, oid)): Path<(Str
     }
     let n = qy.execute(st.0.db.pool()).await?.rows_affected();
     if n == 0 {
-        return Err(terr(StatusCode::NOT_FOUND, "Object not found", "no such object (or version) in this collection"));
+        return Err(terr(
+            StatusCode::NOT_FOUND,
+            "Object not found",
+            "no such object (or version) in this collection",
+        ));
     }
     Ok(taxii_response(StatusCode::OK, String::new()))
 }
@@ -702,39 +864,80 @@ fn next_date_added(last: &str) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 
-async fn post_objects(State(st): State<TaxiiState>, Path(cid): Path<String>, h: HeaderMap, body: Body) -> TResult {
+async fn post_objects(
+    State(st): State<TaxiiState>,
+    Path(cid): Path<String>,
+    h: HeaderMap,
+    body: Body,
+) -> TResult {
     let org = auth(&st, &h).await?;
     access(&st, &org, &cid, Need::Write).await?;
-    let ct = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let ct_ok = {
         let mut parts = ct.split(';').map(str::trim);
         let mt = parts.next().unwrap_or("").to_ascii_lowercase();
         mt == "application/taxii+json"
             && parts.all(|p| match p.split_once('=') {
-                Some((k, v)) if k.trim().eq_ignore_ascii_case("version") => v.trim().trim_matches('"') == "2.1",
+                Some((k, v)) if k.trim().eq_ignore_ascii_case("version") => {
+                    v.trim().trim_matches('"') == "2.1"
+                }
                 _ => true,
             })
     };
     if !ct_ok {
-        return Err(terr(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", format!("POST a TAXII envelope as {TAXII_MEDIA_TYPE}, not `{}`", chokepoint_core::time::truncate(ct, 100))));
+        return Err(terr(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            format!(
+                "POST a TAXII envelope as {TAXII_MEDIA_TYPE}, not `{}`",
+                chokepoint_core::time::truncate(ct, 100)
+            ),
+        ));
     }
     let max = st.0.cfg.max_content_length;
-    let too_large = || terr(StatusCode::PAYLOAD_TOO_LARGE, "Request too large", format!("the body exceeds max_content_length ({max} bytes); nothing was stored"));
-    if let Some(len) = h.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
+    let too_large = || {
+        terr(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request too large",
+            format!("the body exceeds max_content_length ({max} bytes); nothing was stored"),
+        )
+    };
+    if let Some(len) = h
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+    {
         if len > max as u64 {
             return Err(too_large());
         }
     }
-    let bytes = axum::body::to_bytes(body, max).await.map_err(|_| too_large())?;
-    let env: Value = serde_json::from_slice(&bytes).map_err(|e| bad_request(format!("the body is not JSON: {e}; nothing was stored")))?;
+    let bytes = axum::body::to_bytes(body, max)
+        .await
+        .map_err(|_| too_large())?;
+    let env: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| bad_request(format!("the body is not JSON: {e}; nothing was stored")))?;
     let objects = match env.as_object().map(|o| o.get("objects")) {
-        None => return Err(bad_request("the body must be a TAXII envelope (a JSON object); nothing was stored")),
+        None => {
+            return Err(bad_request(
+                "the body must be a TAXII envelope (a JSON object); nothing was stored",
+            ))
+        }
         Some(None) => &Vec::new(),
         Some(Some(Value::Array(a))) => a,
         Some(Some(_)) => return Err(bad_request("`objects` must be a list; nothing was stored")),
     };
     if objects.len() > st.0.cfg.max_objects_per_envelope {
-        return Err(terr(StatusCode::PAYLOAD_TOO_LARGE, "Too many objects", format!("an envelope may carry at most {} objects; nothing was stored", st.0.cfg.max_objects_per_envelope)));
+        return Err(terr(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too many objects",
+            format!(
+                "an envelope may carry at most {} objects; nothing was stored",
+                st.0.cfg.max_objects_per_envelope
+            ),
+        ));
     }
     struct Valid {
         id: String,
@@ -753,7 +956,10 @@ async fn post_objects(State(st): State<TaxiiState>, Path(cid): Path<String>, h: 
                 let version_raw = stix::object_version(o).map(str::to_string);
                 valid.push(Valid {
                     type_: o["type"].as_str().unwrap_or_default().to_string(),
-                    version: version_raw.as_deref().and_then(normalise_timestamp).unwrap_or_default(),
+                    version: version_raw
+                        .as_deref()
+                        .and_then(normalise_timestamp)
+                        .unwrap_or_default(),
                     version_raw,
                     red: stix::is_tlp_red(o),
                     body: o.to_string(),
@@ -820,13 +1026,15 @@ async fn post_objects(State(st): State<TaxiiState>, Path(cid): Path<String>, h: 
             "pendings": [],
         });
         let body = status.to_string();
-        sqlx::query("INSERT INTO intel_status (id, org_id, collection_id, body) VALUES (?, ?, ?, ?)")
-            .bind(&status_id)
-            .bind(org.id)
-            .bind(&cid)
-            .bind(&body)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO intel_status (id, org_id, collection_id, body) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&status_id)
+        .bind(org.id)
+        .bind(&cid)
+        .bind(&body)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         *last = date_added;
         Ok(taxii_response(StatusCode::ACCEPTED, body))
@@ -849,7 +1057,9 @@ mod tests {
     #[test]
     fn decodes_basic_and_queries() {
         assert_eq!(base64_decode("dXNlcjpwYXNz").unwrap(), b"user:pass");
-        let p = serde_urlencoded_pairs("match%5Btype%5D=indicator,campaign&added_after=2020-01-01T00%3A00%3A00Z&x");
+        let p = serde_urlencoded_pairs(
+            "match%5Btype%5D=indicator,campaign&added_after=2020-01-01T00%3A00%3A00Z&x",
+        );
         assert_eq!(p[0], ("match[type]".into(), "indicator,campaign".into()));
         assert_eq!(p[1].1, "2020-01-01T00:00:00Z");
         assert_eq!(serde_urlencoded_pairs("a=%zz%2")[0].1, "%zz%2");

@@ -14,7 +14,9 @@ const CHILD_ENV: &str = "CHOKEPOINT_INTEL_DURABILITY_CHILD_DB";
 fn run_child(db: &str) {
     let rt = chokepoint_intel::runtime().unwrap();
     rt.block_on(async {
-        let db = chokepoint_intel::open_db(std::path::Path::new(db)).await.unwrap();
+        let db = chokepoint_intel::open_db(std::path::Path::new(db))
+            .await
+            .unwrap();
         let state = TaxiiState::new(db, TaxiiConfig::default()).await.unwrap();
         let l = taxii::bind("127.0.0.1:0").await.unwrap();
         println!("LISTENING {}", l.local_addr().unwrap());
@@ -38,7 +40,12 @@ fn acknowledged_posts_survive_kill_9() {
     });
     eprintln!("db ready");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["acknowledged_posts_survive_kill_9", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "acknowledged_posts_survive_kill_9",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, &path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -47,7 +54,10 @@ fn acknowledged_posts_survive_kill_9() {
     let stdout = child.stdout.take().unwrap();
     let mut lines = std::io::BufReader::new(stdout).lines();
     let addr = loop {
-        let l = lines.next().expect("child exited before listening").unwrap();
+        let l = lines
+            .next()
+            .expect("child exited before listening")
+            .unwrap();
         // libtest prints `test name ... ` without a newline before the child's own output.
         if let Some(i) = l.find("LISTENING ") {
             break l[i + "LISTENING ".len()..].trim().to_string();
@@ -66,7 +76,9 @@ fn acknowledged_posts_survive_kill_9() {
             let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
         });
         for e in 0..10_000usize {
-            let objs: Vec<_> = (0..20).map(|i| indicator(e * 20 + i, "2026-01-01T00:00:00.000Z")).collect();
+            let objs: Vec<_> = (0..20)
+                .map(|i| indicator(e * 20 + i, "2026-01-01T00:00:00.000Z"))
+                .collect();
             let r = c
                 .post(&url)
                 .bearer_auth(&key)
@@ -76,7 +88,9 @@ fn acknowledged_posts_survive_kill_9() {
                 .send()
                 .await;
             match r {
-                Ok(r) if r.status() == 202 => ok.extend(objs.iter().map(|o| o["id"].as_str().unwrap().to_string())),
+                Ok(r) if r.status() == 202 => {
+                    ok.extend(objs.iter().map(|o| o["id"].as_str().unwrap().to_string()))
+                }
                 _ => break,
             }
         }
@@ -86,7 +100,10 @@ fn acknowledged_posts_survive_kill_9() {
     });
     let status = child.wait().unwrap();
     assert!(!status.success(), "the server was killed");
-    assert!(acknowledged.len() >= 20, "some posts were acknowledged before the kill");
+    assert!(
+        acknowledged.len() >= 20,
+        "some posts were acknowledged before the kill"
+    );
     rt.block_on(async {
         let db = chokepoint_intel::open_db(&path).await.unwrap();
         for id in &acknowledged {
@@ -98,7 +115,11 @@ fn acknowledged_posts_survive_kill_9() {
                 .get(0);
             assert_eq!(n, 1, "acknowledged object {id} lost after kill -9");
         }
-        let st: i64 = sqlx::query("SELECT COUNT(*) FROM intel_status").fetch_one(db.pool()).await.unwrap().get(0);
+        let st: i64 = sqlx::query("SELECT COUNT(*) FROM intel_status")
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+            .get(0);
         assert!(st as usize >= acknowledged.len() / 20);
     });
 }

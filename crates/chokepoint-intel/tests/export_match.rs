@@ -57,8 +57,15 @@ fn world() -> World {
     let skeletons: Vec<String> = TEMPLATES
         .iter()
         .map(|t| {
-            let sets: Vec<Vec<u64>> = FILLS.iter().map(|f| shingles(&t.replace("{}", f))).collect();
-            let common: Vec<u64> = sets[0].iter().copied().filter(|s| sets.iter().all(|o| o.binary_search(s).is_ok())).collect();
+            let sets: Vec<Vec<u64>> = FILLS
+                .iter()
+                .map(|f| shingles(&t.replace("{}", f)))
+                .collect();
+            let common: Vec<u64> = sets[0]
+                .iter()
+                .copied()
+                .filter(|s| sets.iter().all(|o| o.binary_search(s).is_ok()))
+                .collect();
             TemplateShingles::new(common).encode()
         })
         .collect();
@@ -90,24 +97,64 @@ fn world() -> World {
     // The receiving lab: the same campaign under other account ids (one shares a payment
     // fingerprint, one an IP), one account whose id is shared, and legitimate customers.
     let mut logs = Vec::new();
-    for (i, acct) in ["rx_acct_7701", "rx_acct_7702", "rx_acct_7703"].iter().enumerate() {
-        for (j, f) in ["\"Osmosis moves water across membranes\"", "```let x = vec![1, 2]; x[5]```", "\"Rome fell in 476\""].iter().enumerate() {
+    for (i, acct) in ["rx_acct_7701", "rx_acct_7702", "rx_acct_7703"]
+        .iter()
+        .enumerate()
+    {
+        for (j, f) in [
+            "\"Osmosis moves water across membranes\"",
+            "```let x = vec![1, 2]; x[5]```",
+            "\"Rome fell in 476\"",
+        ]
+        .iter()
+        .enumerate()
+        {
             let t = TEMPLATES[(i + j) % 2];
-            let ip = if i == 1 { "203.0.113.12".to_string() } else { format!("198.51.100.{}", 50 + i) };
-            let pf = if i == 0 { "pf_9c1e77ab21" } else { "pf_rx_000123" };
-            logs.push(record(&format!("2026-03-0{}T10:00:00Z", j + 1), acct, &ip, pf, t.replace("{}", f)));
+            let ip = if i == 1 {
+                "203.0.113.12".to_string()
+            } else {
+                format!("198.51.100.{}", 50 + i)
+            };
+            let pf = if i == 0 {
+                "pf_9c1e77ab21"
+            } else {
+                "pf_rx_000123"
+            };
+            logs.push(record(
+                &format!("2026-03-0{}T10:00:00Z", j + 1),
+                acct,
+                &ip,
+                pf,
+                t.replace("{}", f),
+            ));
         }
     }
-    logs.push(record("2026-03-02T11:00:00Z", "acct_atk_0003", "192.0.2.200", "pf_rx_555", "hello there".into()));
+    logs.push(record(
+        "2026-03-02T11:00:00Z",
+        "acct_atk_0003",
+        "192.0.2.200",
+        "pf_rx_555",
+        "hello there".into(),
+    ));
     for (i, p) in LEGIT.iter().enumerate() {
         for k in 0..3 {
-            logs.push(record(&format!("2026-03-0{}T12:00:00Z", k + 1), &format!("rx_legit_{i}"), &format!("198.18.0.{}", i + 1), &format!("pf_legit_{i}"), format!("{p} (request {k})")));
+            logs.push(record(
+                &format!("2026-03-0{}T12:00:00Z", k + 1),
+                &format!("rx_legit_{i}"),
+                &format!("198.18.0.{}", i + 1),
+                &format!("pf_legit_{i}"),
+                format!("{p} (request {k})"),
+            ));
         }
     }
     raw_values.extend(logs.iter().map(|r| r.account_id.clone()));
     raw_values.extend(logs.iter().filter_map(|r| r.ip.clone()));
     raw_values.extend(logs.iter().map(|r| r.prompt.clone()));
-    World { report_json: report.to_string(), raw_values, receiver_logs: logs }
+    World {
+        report_json: report.to_string(),
+        raw_values,
+        receiver_logs: logs,
+    }
 }
 
 #[test]
@@ -121,12 +168,22 @@ fn export_leaks_nothing_and_match_finds_the_campaign() {
     let text = serde_json::to_string_pretty(&bundle).unwrap();
     // Every exported byte against every raw value of the report and of the logs.
     for raw in &w.raw_values {
-        assert!(!text.contains(raw.as_str()), "the bundle contains a raw value: {raw}");
+        assert!(
+            !text.contains(raw.as_str()),
+            "the bundle contains a raw value: {raw}"
+        );
     }
     // Valid STIX: every object, every pattern.
     let objects = stix::parse_bundle(&text).unwrap();
-    let n_ind = objects.iter().filter(|o| matches!(o, StixObject::Indicator(_))).count();
-    assert_eq!(n_ind, 3 + 2 + 1, "accounts, ips, payment; two templates; asns");
+    let n_ind = objects
+        .iter()
+        .filter(|o| matches!(o, StixObject::Indicator(_)))
+        .count();
+    assert_eq!(
+        n_ind,
+        3 + 2 + 1,
+        "accounts, ips, payment; two templates; asns"
+    );
     assert!(text.contains(key.id()));
     for o in &objects {
         if let StixObject::Indicator(i) = o {
@@ -144,32 +201,77 @@ fn export_leaks_nothing_and_match_finds_the_campaign() {
     writeln!(f, "{{not json").unwrap();
     drop(f);
     let old_key = CommunityKey::from_bytes([1; 32]);
-    let rep = match_logs(&objects, &[old_key, key.clone()], std::slice::from_ref(&log), &NoProgress).unwrap();
+    let rep = match_logs(
+        &objects,
+        &[old_key, key.clone()],
+        std::slice::from_ref(&log),
+        &NoProgress,
+    )
+    .unwrap();
     assert_eq!(rep.bad_records, 1);
-    assert!(rep.bad_examples[0].contains("rx.jsonl:line"), "{:?}", rep.bad_examples);
+    assert!(
+        rep.bad_examples[0].contains("rx.jsonl:line"),
+        "{:?}",
+        rep.bad_examples
+    );
     let matched: BTreeSet<&str> = rep.matches.iter().map(|m| m.account_id.as_str()).collect();
-    for a in ["rx_acct_7701", "rx_acct_7702", "rx_acct_7703", "acct_atk_0003"] {
+    for a in [
+        "rx_acct_7701",
+        "rx_acct_7702",
+        "rx_acct_7703",
+        "acct_atk_0003",
+    ] {
         assert!(matched.contains(a), "{a} not matched: {matched:?}");
     }
-    assert!(!matched.iter().any(|a| a.starts_with("rx_legit")), "legitimate accounts matched: {matched:?}");
-    let tmpl: Vec<_> = rep.matches.iter().filter(|m| m.kind == "template").collect();
-    assert!(tmpl.iter().all(|m| m.similarity >= 0.8 && m.similarity <= 1.0));
-    assert!(rep.matches.iter().any(|m| m.account_id == "rx_acct_7701" && m.kind == "payment"));
-    assert!(rep.matches.iter().any(|m| m.account_id == "rx_acct_7702" && m.kind == "ip"));
-    assert!(rep.matches.iter().any(|m| m.account_id == "acct_atk_0003" && m.kind == "account"));
+    assert!(
+        !matched.iter().any(|a| a.starts_with("rx_legit")),
+        "legitimate accounts matched: {matched:?}"
+    );
+    let tmpl: Vec<_> = rep
+        .matches
+        .iter()
+        .filter(|m| m.kind == "template")
+        .collect();
+    assert!(tmpl
+        .iter()
+        .all(|m| m.similarity >= 0.8 && m.similarity <= 1.0));
+    assert!(rep
+        .matches
+        .iter()
+        .any(|m| m.account_id == "rx_acct_7701" && m.kind == "payment"));
+    assert!(rep
+        .matches
+        .iter()
+        .any(|m| m.account_id == "rx_acct_7702" && m.kind == "ip"));
+    assert!(rep
+        .matches
+        .iter()
+        .any(|m| m.account_id == "acct_atk_0003" && m.kind == "account"));
     assert!(rep.matches.iter().all(|m| !m.campaigns.is_empty()));
 
     // Another community's key matches nothing and says why.
-    let stranger = match_logs(&objects, &[CommunityKey::from_bytes([8; 32])], &[log], &NoProgress).unwrap();
+    let stranger = match_logs(
+        &objects,
+        &[CommunityKey::from_bytes([8; 32])],
+        &[log],
+        &NoProgress,
+    )
+    .unwrap();
     assert!(stranger.matches.is_empty());
-    assert!(stranger.indicators_skipped.keys().any(|k| k.contains("not held")));
+    assert!(stranger
+        .indicators_skipped
+        .keys()
+        .any(|k| k.contains("not held")));
 
     // Sightings to send back: valid STIX, no local raw values.
     let s = sightings(&rep, "Lab B", Tlp::Green, chrono::Utc::now());
     let sb = serde_json::to_string(&chokepoint_intel::Bundle::new(s)).unwrap();
     stix::parse_bundle(&sb).unwrap();
     for raw in &w.raw_values {
-        assert!(!sb.contains(raw.as_str()), "sightings contain a raw value: {raw}");
+        assert!(
+            !sb.contains(raw.as_str()),
+            "sightings contain a raw value: {raw}"
+        );
     }
     assert!(sb.contains("\"sighting\""));
 }
@@ -183,10 +285,25 @@ fn re_export_is_a_new_version_of_the_same_objects() {
     o1.now = chokepoint_core::parse_rfc3339("2026-02-05T00:00:00Z").unwrap();
     let mut o2 = o1.clone();
     o2.now = chokepoint_core::parse_rfc3339("2026-02-06T00:00:00Z").unwrap();
-    let ids = |b: &chokepoint_intel::Bundle| b.objects.iter().map(|o| o.id().to_string()).collect::<BTreeSet<_>>();
+    let ids = |b: &chokepoint_intel::Bundle| {
+        b.objects
+            .iter()
+            .map(|o| o.id().to_string())
+            .collect::<BTreeSet<_>>()
+    };
     let b1 = export_bundle(&report, &key, &o1, &NoProgress).unwrap();
     let b2 = export_bundle(&report, &key, &o2, &NoProgress).unwrap();
     assert_eq!(ids(&b1), ids(&b2));
-    let other = export_bundle(&report, &CommunityKey::from_bytes([9; 32]), &o1, &NoProgress).unwrap();
-    assert!(ids(&b1).intersection(&ids(&other)).all(|i| i.starts_with("marking-definition") || i.starts_with("extension-definition") || i.starts_with("identity--3f1e9c2a")));
+    let other = export_bundle(
+        &report,
+        &CommunityKey::from_bytes([9; 32]),
+        &o1,
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(ids(&b1)
+        .intersection(&ids(&other))
+        .all(|i| i.starts_with("marking-definition")
+            || i.starts_with("extension-definition")
+            || i.starts_with("identity--3f1e9c2a")));
 }

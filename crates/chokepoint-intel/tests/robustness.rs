@@ -38,7 +38,9 @@ fn parsers_never_panic_on_mutated_input() {
     let mut accepted = 0;
     for _ in 0..20_000 {
         let m = mutate(&mut rng, SEED.as_bytes());
-        let Ok(text) = std::str::from_utf8(&m) else { continue };
+        let Ok(text) = std::str::from_utf8(&m) else {
+            continue;
+        };
         if let Ok(objs) = chokepoint_intel::stix::parse_bundle(text) {
             accepted += 1;
             for o in objs {
@@ -48,7 +50,17 @@ fn parsers_never_panic_on_mutated_input() {
         let _ = chokepoint_intel::pattern::parse(text);
     }
     assert!(accepted > 0, "some mutations stay valid");
-    for p in ["[", "(((", "[a:b = '\\", "[a:b IN (", "[a:b[", "[a:b.'", "[a:b = t'", "[a:b = h'0'", "[a:b = 1e5]"] {
+    for p in [
+        "[",
+        "(((",
+        "[a:b = '\\",
+        "[a:b IN (",
+        "[a:b[",
+        "[a:b.'",
+        "[a:b = t'",
+        "[a:b = h'0'",
+        "[a:b = 1e5]",
+    ] {
         assert!(chokepoint_intel::pattern::parse(p).is_err(), "{p}");
     }
 }

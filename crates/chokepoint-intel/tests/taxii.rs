@@ -11,31 +11,70 @@ use std::collections::HashSet;
 
 async fn count_objects(s: &Server) -> i64 {
     use sqlx::Row;
-    sqlx::query("SELECT COUNT(*) FROM intel_objects").fetch_one(s.db.pool()).await.unwrap().get(0)
+    sqlx::query("SELECT COUNT(*) FROM intel_objects")
+        .fetch_one(s.db.pool())
+        .await
+        .unwrap()
+        .get(0)
 }
 
 #[tokio::test]
 async fn auth_permissions_media_types_and_limits() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = TaxiiConfig { max_content_length: 64 * 1024, max_objects_per_envelope: 50, ..TaxiiConfig::default() };
+    let cfg = TaxiiConfig {
+        max_content_length: 64 * 1024,
+        max_objects_per_envelope: 50,
+        ..TaxiiConfig::default()
+    };
     let s = start(&dir.path().join("t.db"), cfg).await;
     let c = client();
     // 401 without or with bad credentials, on every endpoint, with the TAXII media type.
-    for p in ["/taxii2/", "/api/", "/api/collections/", &format!("/api/collections/{}/objects/", s.collection), "/api/status/x/"] {
-        let r = c.get(s.url(p)).header("Accept", TAXII).send().await.unwrap();
+    for p in [
+        "/taxii2/",
+        "/api/",
+        "/api/collections/",
+        &format!("/api/collections/{}/objects/", s.collection),
+        "/api/status/x/",
+    ] {
+        let r = c
+            .get(s.url(p))
+            .header("Accept", TAXII)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401, "{p}");
-        assert!(r.headers()["www-authenticate"].to_str().unwrap().contains("Basic"));
+        assert!(r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("Basic"));
         assert_eq!(r.headers()["content-type"], TAXII);
-        let r = c.get(s.url(p)).bearer_auth("cpk1_0000000000000000_nope").send().await.unwrap();
+        let r = c
+            .get(s.url(p))
+            .bearer_auth("cpk1_0000000000000000_nope")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401, "{p}");
     }
     // Basic with the key as password, as taxii2-client sends it.
-    let r = c.get(s.url("/taxii2/")).basic_auth("lab-a", Some(&s.key_a)).header("Accept", TAXII).send().await.unwrap();
+    let r = c
+        .get(s.url("/taxii2/"))
+        .basic_auth("lab-a", Some(&s.key_a))
+        .header("Accept", TAXII)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let d: Value = r.json().await.unwrap();
     assert_eq!(d["api_roots"][0], s.url("/api/"));
     // 406 for a client that accepts only application/json; the error is still TAXII.
-    let r = c.get(s.url("/api/")).bearer_auth(&s.key_a).header("Accept", "application/json").send().await.unwrap();
+    let r = c
+        .get(s.url("/api/"))
+        .bearer_auth(&s.key_a)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 406);
     assert_eq!(r.headers()["content-type"], TAXII);
     let e: Value = r.json().await.unwrap();
@@ -46,34 +85,106 @@ async fn auth_permissions_media_types_and_limits() {
     assert_eq!(v["collections"][0]["can_write"], false);
     let (_, _, v) = get(&c, &s.url("/api/collections/"), &s.key_c).await;
     assert_eq!(v, json!({}));
-    let (st, _, _) = get(&c, &s.url(&format!("/api/collections/{}/", s.collection)), &s.key_c).await;
+    let (st, _, _) = get(
+        &c,
+        &s.url(&format!("/api/collections/{}/", s.collection)),
+        &s.key_c,
+    )
+    .await;
     assert_eq!(st, 404);
     // 403 writing without write permission; 404 for a collection without any grant.
-    assert_eq!(post(&c, &s.objects_url(), &s.key_b, &[indicator(1, "2026-01-01T00:00:00.000Z")]).await.status(), 403);
-    assert_eq!(post(&c, &s.objects_url(), &s.key_c, &[indicator(1, "2026-01-01T00:00:00.000Z")]).await.status(), 404);
+    assert_eq!(
+        post(
+            &c,
+            &s.objects_url(),
+            &s.key_b,
+            &[indicator(1, "2026-01-01T00:00:00.000Z")]
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        post(
+            &c,
+            &s.objects_url(),
+            &s.key_c,
+            &[indicator(1, "2026-01-01T00:00:00.000Z")]
+        )
+        .await
+        .status(),
+        404
+    );
     // 415 for a body that is not a TAXII envelope media type.
-    let r = c.post(s.objects_url()).bearer_auth(&s.key_a).header("Content-Type", "application/json").body("{}").send().await.unwrap();
+    let r = c
+        .post(s.objects_url())
+        .bearer_auth(&s.key_a)
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 415);
     // 413: announced length, a chunked body without length, and too many objects.
     let big = "x".repeat(70 * 1024);
-    let r = c.post(s.objects_url()).bearer_auth(&s.key_a).header("Content-Type", TAXII).body(big.clone()).send().await.unwrap();
+    let r = c
+        .post(s.objects_url())
+        .bearer_auth(&s.key_a)
+        .header("Content-Type", TAXII)
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 413);
     let path = format!("/api/collections/{}/objects/", s.collection);
     let line = raw_chunked_post(s.addr, &path, &s.key_a, 1 << 20).await;
     assert!(line.contains(" 413 "), "{line}");
-    let many: Vec<Value> = (0..51).map(|i| indicator(i, "2026-01-01T00:00:00.000Z")).collect();
-    assert_eq!(post(&c, &s.objects_url(), &s.key_a, &many).await.status(), 413);
+    let many: Vec<Value> = (0..51)
+        .map(|i| indicator(i, "2026-01-01T00:00:00.000Z"))
+        .collect();
+    assert_eq!(
+        post(&c, &s.objects_url(), &s.key_a, &many).await.status(),
+        413
+    );
     // 400 for malformed JSON and wrong shapes; nothing half-written.
     for body in ["{\"objects\": [", "[]", "{\"objects\": 3}"] {
-        let r = c.post(s.objects_url()).bearer_auth(&s.key_a).header("Content-Type", TAXII).body(body).send().await.unwrap();
+        let r = c
+            .post(s.objects_url())
+            .bearer_auth(&s.key_a)
+            .header("Content-Type", TAXII)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400, "{body}");
         assert_eq!(r.headers()["content-type"], TAXII);
     }
     assert_eq!(count_objects(&s).await, 0);
     // 404s: unknown paths, status, object.
     assert_eq!(get(&c, &s.url("/api/nope/"), &s.key_a).await.0, 404);
-    assert_eq!(get(&c, &s.url("/api/status/00000000-0000-4000-8000-000000000000/"), &s.key_a).await.0, 404);
-    assert_eq!(get(&c, &format!("{}indicator--8e2e2d2b-17d4-4cbf-938f-000000000999/", s.objects_url()), &s.key_a).await.0, 404);
+    assert_eq!(
+        get(
+            &c,
+            &s.url("/api/status/00000000-0000-4000-8000-000000000000/"),
+            &s.key_a
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        get(
+            &c,
+            &format!(
+                "{}indicator--8e2e2d2b-17d4-4cbf-938f-000000000999/",
+                s.objects_url()
+            ),
+            &s.key_a
+        )
+        .await
+        .0,
+        404
+    );
 }
 
 /// Sends a raw HTTP/1.1 request with a chunked body of `len` bytes; returns the status line.
@@ -88,7 +199,10 @@ async fn raw_chunked_post(addr: std::net::SocketAddr, path: &str, key: &str, len
     let mut sent = 0;
     while sent < len {
         let msg = format!("{:x}\r\n", chunk.len());
-        if s.write_all(msg.as_bytes()).await.is_err() || s.write_all(&chunk).await.is_err() || s.write_all(b"\r\n").await.is_err() {
+        if s.write_all(msg.as_bytes()).await.is_err()
+            || s.write_all(&chunk).await.is_err()
+            || s.write_all(b"\r\n").await.is_err()
+        {
             break; // the server may close early: that is the point
         }
         sent += chunk.len();
@@ -96,7 +210,11 @@ async fn raw_chunked_post(addr: std::net::SocketAddr, path: &str, key: &str, len
     let _ = s.write_all(b"0\r\n\r\n").await;
     let mut buf = Vec::new();
     let _ = s.read_to_end(&mut buf).await;
-    String::from_utf8_lossy(&buf).lines().next().unwrap_or("").to_string()
+    String::from_utf8_lossy(&buf)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
 }
 
 #[tokio::test]
@@ -108,8 +226,15 @@ async fn objects_status_filters_versions_tlp_red_and_delete() {
     bad_id["id"] = json!("indicator--not-a-uuid");
     let mut bad_pattern = indicator(1, "2026-01-01T00:00:00.000Z");
     bad_pattern["pattern"] = json!("[ipv4-addr:value = ");
-    let unknown_invalid = json!({"type": "x-thing", "id": "x-thing--6ba7b810-9dad-41d1-80b4-00c04fd430c8"});
-    let objs = vec![indicator(2, "2026-01-01T00:00:00.000Z"), bad_id, bad_pattern, unknown_invalid, indicator(3, "2026-01-01T00:00:00.000Z")];
+    let unknown_invalid =
+        json!({"type": "x-thing", "id": "x-thing--6ba7b810-9dad-41d1-80b4-00c04fd430c8"});
+    let objs = vec![
+        indicator(2, "2026-01-01T00:00:00.000Z"),
+        bad_id,
+        bad_pattern,
+        unknown_invalid,
+        indicator(3, "2026-01-01T00:00:00.000Z"),
+    ];
     let r = post(&c, &s.objects_url(), &s.key_a, &objs).await;
     assert_eq!(r.status(), 202);
     assert_eq!(r.headers()["content-type"], TAXII);
@@ -120,7 +245,10 @@ async fn objects_status_filters_versions_tlp_red_and_delete() {
     assert_eq!(st["pending_count"], 0);
     assert_eq!(st["successes"].as_array().unwrap().len(), 2);
     assert_eq!(st["failures"].as_array().unwrap().len(), 3);
-    assert!(st["failures"][1]["message"].as_str().unwrap().contains("pattern"));
+    assert!(st["failures"][1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("pattern"));
     // The status resource, with and without the trailing slash; other orgs cannot see it.
     let sid = st["id"].as_str().unwrap();
     for p in [format!("/api/status/{sid}"), format!("/api/status/{sid}/")] {
@@ -128,9 +256,20 @@ async fn objects_status_filters_versions_tlp_red_and_delete() {
         assert_eq!(code, 200);
         assert_eq!(v, st);
     }
-    assert_eq!(get(&c, &s.url(&format!("/api/status/{sid}/")), &s.key_b).await.0, 404);
+    assert_eq!(
+        get(&c, &s.url(&format!("/api/status/{sid}/")), &s.key_b)
+            .await
+            .0,
+        404
+    );
     // A second version of object 2, and a TLP:RED object of lab A.
-    post(&c, &s.objects_url(), &s.key_a, &[indicator(2, "2026-02-01T00:00:00.000Z")]).await;
+    post(
+        &c,
+        &s.objects_url(),
+        &s.key_a,
+        &[indicator(2, "2026-02-01T00:00:00.000Z")],
+    )
+    .await;
     let mut red = indicator(9, "2026-01-01T00:00:00.000Z");
     red["object_marking_refs"] = json!([Tlp::Red.marking_id()]);
     post(&c, &s.objects_url(), &s.key_a, &[red.clone()]).await;
@@ -139,11 +278,21 @@ async fn objects_status_filters_versions_tlp_red_and_delete() {
     let (code, h, v) = get(&c, &s.objects_url(), &s.key_a).await;
     assert_eq!(code, 200);
     assert_eq!(v["objects"].as_array().unwrap().len(), 3);
-    assert!(h.contains_key("x-taxii-date-added-first") && h.contains_key("x-taxii-date-added-last"));
+    assert!(
+        h.contains_key("x-taxii-date-added-first") && h.contains_key("x-taxii-date-added-last")
+    );
     let (_, _, vb) = get(&c, &s.objects_url(), &s.key_b).await;
-    let ids_b: HashSet<&str> = vb["objects"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    let ids_b: HashSet<&str> = vb["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids_b.len(), 2);
-    assert!(!ids_b.contains(red_id.as_str()), "TLP:RED served to another organisation");
+    assert!(
+        !ids_b.contains(red_id.as_str()),
+        "TLP:RED served to another organisation"
+    );
     // TLP:RED stays invisible to B on every read endpoint.
     let one = format!("{}{red_id}/", s.objects_url());
     assert_eq!(get(&c, &one, &s.key_a).await.0, 200);
@@ -154,40 +303,116 @@ async fn objects_status_filters_versions_tlp_red_and_delete() {
     assert!(!m.to_string().contains(&red_id));
     let (_, _, m) = get(&c, &man, &s.key_a).await;
     assert_eq!(m["objects"].as_array().unwrap().len(), 3);
-    assert_eq!(m["objects"][0]["media_type"], "application/stix+json;version=2.1");
+    assert_eq!(
+        m["objects"][0]["media_type"],
+        "application/stix+json;version=2.1"
+    );
     // match[version]
     let id2 = indicator(2, "x")["id"].as_str().unwrap().to_string();
-    let (_, _, v) = get(&c, &format!("{}?match[id]={id2}&match[version]=all", s.objects_url()), &s.key_a).await;
+    let (_, _, v) = get(
+        &c,
+        &format!("{}?match[id]={id2}&match[version]=all", s.objects_url()),
+        &s.key_a,
+    )
+    .await;
     assert_eq!(v["objects"].as_array().unwrap().len(), 2);
-    let (_, _, v) = get(&c, &format!("{}?match[id]={id2}&match[version]=first", s.objects_url()), &s.key_a).await;
+    let (_, _, v) = get(
+        &c,
+        &format!("{}?match[id]={id2}&match[version]=first", s.objects_url()),
+        &s.key_a,
+    )
+    .await;
     assert_eq!(v["objects"][0]["modified"], "2026-01-01T00:00:00.000Z");
-    let (_, _, v) = get(&c, &format!("{}?match[id]={id2}&match[version]=2026-02-01T00:00:00Z", s.objects_url()), &s.key_a).await;
+    let (_, _, v) = get(
+        &c,
+        &format!(
+            "{}?match[id]={id2}&match[version]=2026-02-01T00:00:00Z",
+            s.objects_url()
+        ),
+        &s.key_a,
+    )
+    .await;
     assert_eq!(v["objects"][0]["modified"], "2026-02-01T00:00:00.000Z");
-    let (_, _, v) = get(&c, &format!("{one}versions/", one = format!("{}{id2}/", s.objects_url())), &s.key_a).await;
-    assert_eq!(v["versions"], json!(["2026-01-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z"]));
+    let (_, _, v) = get(
+        &c,
+        &format!("{one}versions/", one = format!("{}{id2}/", s.objects_url())),
+        &s.key_a,
+    )
+    .await;
+    assert_eq!(
+        v["versions"],
+        json!(["2026-01-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z"])
+    );
     // match[type], match[spec_version], bad filters.
-    let (_, _, v) = get(&c, &format!("{}?match[type]=campaign", s.objects_url()), &s.key_a).await;
+    let (_, _, v) = get(
+        &c,
+        &format!("{}?match[type]=campaign", s.objects_url()),
+        &s.key_a,
+    )
+    .await;
     assert!(v.get("objects").is_none());
     assert_eq!(v["more"], false);
-    let (_, _, v) = get(&c, &format!("{}?match[spec_version]=2.0", s.objects_url()), &s.key_a).await;
+    let (_, _, v) = get(
+        &c,
+        &format!("{}?match[spec_version]=2.0", s.objects_url()),
+        &s.key_a,
+    )
+    .await;
     assert!(v.get("objects").is_none());
-    for q in ["added_after=yesterday", "limit=0", "next=abc", "match[version]=newest"] {
-        assert_eq!(get(&c, &format!("{}?{q}", s.objects_url()), &s.key_a).await.0, 400, "{q}");
+    for q in [
+        "added_after=yesterday",
+        "limit=0",
+        "next=abc",
+        "match[version]=newest",
+    ] {
+        assert_eq!(
+            get(&c, &format!("{}?{q}", s.objects_url()), &s.key_a)
+                .await
+                .0,
+            400,
+            "{q}"
+        );
     }
     // added_after uses the server's date_added.
-    let (_, h, _) = get(&c, &format!("{}?match[id]={id2}&match[version]=first", s.objects_url()), &s.key_a).await;
+    let (_, h, _) = get(
+        &c,
+        &format!("{}?match[id]={id2}&match[version]=first", s.objects_url()),
+        &s.key_a,
+    )
+    .await;
     let first_added = h["x-taxii-date-added-first"].to_str().unwrap().to_string();
-    let (_, _, v) = get(&c, &format!("{}?added_after={first_added}", s.objects_url()), &s.key_a).await;
+    let (_, _, v) = get(
+        &c,
+        &format!("{}?added_after={first_added}", s.objects_url()),
+        &s.key_a,
+    )
+    .await;
     let n_after = v["objects"].as_array().unwrap().len();
     assert_eq!(n_after, 3, "{v}"); // object 3 (added just after), the second version of 2, the red one
-    // Delete: read-only B is refused; A deletes one version, then the object.
+                                   // Delete: read-only B is refused; A deletes one version, then the object.
     let del = |key: String, url: String| {
         let c = c.clone();
-        async move { c.delete(url).bearer_auth(key).header("Accept", TAXII).send().await.unwrap().status().as_u16() }
+        async move {
+            c.delete(url)
+                .bearer_auth(key)
+                .header("Accept", TAXII)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
     };
     let obj2 = format!("{}{id2}/", s.objects_url());
     assert_eq!(del(s.key_b.clone(), obj2.clone()).await, 403);
-    assert_eq!(del(s.key_a.clone(), format!("{obj2}?match[version]=2026-01-01T00:00:00.000Z")).await, 200);
+    assert_eq!(
+        del(
+            s.key_a.clone(),
+            format!("{obj2}?match[version]=2026-01-01T00:00:00.000Z")
+        )
+        .await,
+        200
+    );
     let (_, _, v) = get(&c, &format!("{obj2}versions/"), &s.key_a).await;
     assert_eq!(v["versions"], json!(["2026-02-01T00:00:00.000Z"]));
     assert_eq!(del(s.key_a.clone(), obj2.clone()).await, 200);
@@ -200,9 +425,14 @@ async fn pagination_stays_correct_while_objects_are_added() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(&dir.path().join("t.db"), TaxiiConfig::default()).await;
     let c = client();
-    let initial: Vec<Value> = (0..250).map(|i| indicator(i, "2026-01-01T00:00:00.000Z")).collect();
+    let initial: Vec<Value> = (0..250)
+        .map(|i| indicator(i, "2026-01-01T00:00:00.000Z"))
+        .collect();
     for chunk in initial.chunks(100) {
-        assert_eq!(post(&c, &s.objects_url(), &s.key_a, chunk).await.status(), 202);
+        assert_eq!(
+            post(&c, &s.objects_url(), &s.key_a, chunk).await.status(),
+            202
+        );
     }
     let mut seen: Vec<String> = Vec::new();
     let mut next: Option<String> = None;
@@ -223,7 +453,9 @@ async fn pagination_stays_correct_while_objects_are_added() {
         }
         // Meanwhile another writer adds objects (new ones and new versions of seen ones).
         if added < 5 {
-            let batch: Vec<Value> = (0..10).map(|i| indicator(1000 + added * 10 + i, "2026-01-01T00:00:00.000Z")).collect();
+            let batch: Vec<Value> = (0..10)
+                .map(|i| indicator(1000 + added * 10 + i, "2026-01-01T00:00:00.000Z"))
+                .collect();
             post(&c, &s.objects_url(), &s.key_a, &batch).await;
             added += 1;
         }
@@ -235,7 +467,14 @@ async fn pagination_stays_correct_while_objects_are_added() {
     let unique: HashSet<&String> = seen.iter().collect();
     assert_eq!(unique.len(), seen.len(), "no object twice");
     for o in &initial {
-        assert!(unique.contains(&o["id"].as_str().unwrap().to_string()), "no object skipped");
+        assert!(
+            unique.contains(&o["id"].as_str().unwrap().to_string()),
+            "no object skipped"
+        );
     }
-    assert_eq!(seen.len(), 300, "objects added during the walk are reached at its end");
+    assert_eq!(
+        seen.len(),
+        300,
+        "objects added during the walk are reached at its end"
+    );
 }

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Subcommand)]
 pub enum IntelCommand {
     /// Turn a distill report into a STIX 2.1 bundle of keyed hashes and sketches (no raw values).
-    #[command(after_help = "Example:\n  chokepoint intel export report.json --community-key-file community.key --out bundle.json --tlp amber")]
+    #[command(
+        after_help = "Example:\n  chokepoint intel export report.json --community-key-file community.key --out bundle.json --tlp amber"
+    )]
     Export(ExportArgs),
     /// Write a fresh random community key (share it only with the community's members).
     #[command(after_help = "Example:\n  chokepoint intel keygen --out community.key")]
@@ -21,28 +23,44 @@ pub enum IntelCommand {
     #[command(after_help = "Example:\n  chokepoint intel validate bundle.json")]
     Validate(ValidateArgs),
     /// Run the TAXII 2.1 server (objects kept in the embedded database, --db).
-    #[command(after_help = "Example:\n  chokepoint intel serve --listen 127.0.0.1:9000 --db intel.db")]
+    #[command(
+        after_help = "Example:\n  chokepoint intel serve --listen 127.0.0.1:9000 --db intel.db"
+    )]
     Serve(ServeArgs),
     /// Manage the organisations that may use the server.
     #[command(subcommand, after_help = "Example:\n  chokepoint intel org add lab-b")]
     Org(OrgCommand),
     /// Manage API keys (the secret is shown once; only its hash is stored).
-    #[command(subcommand, after_help = "Example:\n  chokepoint intel key create --org lab-b")]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  chokepoint intel key create --org lab-b"
+    )]
     Key(KeyCommand),
     /// Manage TAXII collections.
-    #[command(subcommand, after_help = "Example:\n  chokepoint intel collection add \"distillation indicators\"")]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  chokepoint intel collection add \"distillation indicators\""
+    )]
     Collection(CollectionCommand),
     /// Let an organisation read and/or write a collection (no flag: revoke both).
-    #[command(after_help = "Example:\n  chokepoint intel grant --org lab-b --collection 0d1c... --read --write")]
+    #[command(
+        after_help = "Example:\n  chokepoint intel grant --org lab-b --collection 0d1c... --read --write"
+    )]
     Grant(GrantArgs),
     /// Send a bundle's objects to a TAXII 2.1 collection.
-    #[command(after_help = "Example:\n  CHOKEPOINT_INTEL_API_KEY=cpk1_... chokepoint intel push bundle.json --server http://127.0.0.1:9000/api/ --collection 0d1c...")]
+    #[command(
+        after_help = "Example:\n  CHOKEPOINT_INTEL_API_KEY=cpk1_... chokepoint intel push bundle.json --server http://127.0.0.1:9000/api/ --collection 0d1c..."
+    )]
     Push(PushArgs),
     /// Fetch a TAXII 2.1 collection's objects (all pages) into a bundle.
-    #[command(after_help = "Example:\n  chokepoint intel pull --server http://127.0.0.1:9000/api/ --collection 0d1c... --added-after 2026-02-01T00:00:00Z --out pulled.json")]
+    #[command(
+        after_help = "Example:\n  chokepoint intel pull --server http://127.0.0.1:9000/api/ --collection 0d1c... --added-after 2026-02-01T00:00:00Z --out pulled.json"
+    )]
     Pull(PullArgs),
     /// Match a bundle's indicators against local API logs; optionally write STIX sightings.
-    #[command(after_help = "Example:\n  chokepoint intel match pulled.json traffic.jsonl.zst --community-key-file community.key --sightings-out sightings.json")]
+    #[command(
+        after_help = "Example:\n  chokepoint intel match pulled.json traffic.jsonl.zst --community-key-file community.key --sightings-out sightings.json"
+    )]
     Match(MatchArgs),
 }
 
@@ -213,9 +231,12 @@ pub struct MatchArgs {
 
 fn write_json(path: &Path, v: &impl serde::Serialize) -> anyhow::Result<()> {
     let (tmp, mut file) = AtomicFile::create(path)?;
-    serde_json::to_writer_pretty(&mut file, v).with_context(|| format!("writing {}", path.display()))?;
-    file.write_all(b"\n").with_context(|| format!("writing {}", path.display()))?;
-    file.sync_all().with_context(|| format!("writing {}", path.display()))?;
+    serde_json::to_writer_pretty(&mut file, v)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(b"\n")
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.sync_all()
+        .with_context(|| format!("writing {}", path.display()))?;
     tmp.commit()
 }
 
@@ -233,7 +254,10 @@ fn print(global: &Global, json: serde_json::Value, text: impl FnOnce() -> String
 
 fn auth(r: &Remote) -> anyhow::Result<Auth> {
     if let (Some(u), Some(p)) = (&r.user, &r.password) {
-        return Ok(Auth::Basic { user: u.clone(), password: p.clone() });
+        return Ok(Auth::Basic {
+            user: u.clone(),
+            password: p.clone(),
+        });
     }
     if let Some(f) = &r.api_key_file {
         let k = std::fs::read_to_string(f).with_context(|| format!("{}", f.display()))?;
@@ -260,9 +284,18 @@ pub fn run(cmd: IntelCommand, global: &Global) -> anyhow::Result<Outcome> {
                 .map_err(|e| anyhow::anyhow!("internal error, exported bundle is invalid: {e}"))?;
             write_json(&a.out, &bundle)?;
             let n = bundle.objects.len();
-            print(global, serde_json::json!({"out": a.out, "objects": n, "campaigns": report.campaigns.len(), "key_id": key.id()}), || {
-                format!("wrote {} ({n} STIX objects, {} campaigns, key {})", a.out.display(), report.campaigns.len(), key.id())
-            });
+            print(
+                global,
+                serde_json::json!({"out": a.out, "objects": n, "campaigns": report.campaigns.len(), "key_id": key.id()}),
+                || {
+                    format!(
+                        "wrote {} ({n} STIX objects, {} campaigns, key {})",
+                        a.out.display(),
+                        report.campaigns.len(),
+                        key.id()
+                    )
+                },
+            );
             Ok(Outcome::Ok)
         }
         IntelCommand::Keygen(a) => {
@@ -278,15 +311,30 @@ pub fn run(cmd: IntelCommand, global: &Global) -> anyhow::Result<Outcome> {
             }
             writeln!(f, "{hex}")?;
             tmp.commit()?;
-            let id = CommunityKey::from_secret(&hex).map_err(anyhow::Error::msg)?.id().to_string();
-            print(global, serde_json::json!({"out": a.out, "key_id": id}), || format!("wrote {} (key id {id})", a.out.display()));
+            let id = CommunityKey::from_secret(&hex)
+                .map_err(anyhow::Error::msg)?
+                .id()
+                .to_string();
+            print(
+                global,
+                serde_json::json!({"out": a.out, "key_id": id}),
+                || format!("wrote {} (key id {id})", a.out.display()),
+            );
             Ok(Outcome::Ok)
         }
         IntelCommand::Validate(a) => {
             let objects = matcher::read_bundle(&a.bundle)?;
-            print(global, serde_json::json!({"valid": true, "objects": objects.len()}), || {
-                format!("{}: valid STIX 2.1 ({} objects)", a.bundle.display(), objects.len())
-            });
+            print(
+                global,
+                serde_json::json!({"valid": true, "objects": objects.len()}),
+                || {
+                    format!(
+                        "{}: valid STIX 2.1 ({} objects)",
+                        a.bundle.display(),
+                        objects.len()
+                    )
+                },
+            );
             Ok(Outcome::Ok)
         }
         IntelCommand::Serve(a) => {
@@ -302,7 +350,10 @@ pub fn run(cmd: IntelCommand, global: &Global) -> anyhow::Result<Outcome> {
                 let listener = chokepoint_intel::taxii::bind(&a.listen).await?;
                 let addr = listener.local_addr()?;
                 // Printed even with -q: scripts read the address from here.
-                println!("TAXII 2.1 server on http://{addr}{}/taxii2/ (API root http://{addr}{}/api/)", a.base_path, a.base_path);
+                println!(
+                    "TAXII 2.1 server on http://{addr}{}/taxii2/ (API root http://{addr}{}/api/)",
+                    a.base_path, a.base_path
+                );
                 std::io::stdout().flush()?;
                 chokepoint_intel::taxii::serve(listener, state).await?;
                 anyhow::Ok(())
@@ -316,11 +367,18 @@ pub fn run(cmd: IntelCommand, global: &Global) -> anyhow::Result<Outcome> {
                 match c {
                     OrgCommand::Add { name } => {
                         let o = db.add_org(&name).await?;
-                        print(global, serde_json::json!(o), || format!("added organisation {}", o.name));
+                        print(global, serde_json::json!(o), || {
+                            format!("added organisation {}", o.name)
+                        });
                     }
                     OrgCommand::List => {
                         let os = db.orgs().await?;
-                        print(global, serde_json::json!(os), || os.iter().map(|o| o.name.clone()).collect::<Vec<_>>().join("\n"));
+                        print(global, serde_json::json!(os), || {
+                            os.iter()
+                                .map(|o| o.name.clone())
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        });
                     }
                 }
                 anyhow::Ok(())
@@ -335,24 +393,39 @@ pub fn run(cmd: IntelCommand, global: &Global) -> anyhow::Result<Outcome> {
                     KeyCommand::Create { org } => {
                         let k = db.create_key(&org).await?;
                         print(global, serde_json::json!(k), || {
-                            format!("API key for {} (shown once, store it now):\n{}", k.org, k.token)
+                            format!(
+                                "API key for {} (shown once, store it now):\n{}",
+                                k.org, k.token
+                            )
                         });
                     }
                     KeyCommand::Revoke { key_id } => {
                         db.revoke_key(&key_id).await?;
-                        print(global, serde_json::json!({"revoked": key_id}), || format!("revoked {key_id}"));
+                        print(global, serde_json::json!({"revoked": key_id}), || {
+                            format!("revoked {key_id}")
+                        });
                     }
                 }
                 anyhow::Ok(())
             })?;
             Ok(Outcome::Ok)
         }
-        IntelCommand::Collection(CollectionCommand::Add { title, description, id }) => {
+        IntelCommand::Collection(CollectionCommand::Add {
+            title,
+            description,
+            id,
+        }) => {
             let rt = chokepoint_intel::runtime()?;
             rt.block_on(async {
                 let db = chokepoint_intel::open_db(&global.db).await?;
-                let id = db.add_collection(&title, description.as_deref(), id.as_deref()).await?;
-                print(global, serde_json::json!({"id": id, "title": title}), || id.clone());
+                let id = db
+                    .add_collection(&title, description.as_deref(), id.as_deref())
+                    .await?;
+                print(
+                    global,
+                    serde_json::json!({"id": id, "title": title}),
+                    || id.clone(),
+                );
                 anyhow::Ok(())
             })?;
             Ok(Outcome::Ok)
@@ -376,10 +449,14 @@ pub fn run(cmd: IntelCommand, global: &Global) -> anyhow::Result<Outcome> {
             let rt = chokepoint_intel::runtime()?;
             let sum = rt.block_on(async {
                 let c = TaxiiClient::connect(&a.remote.server, auth).await?;
-                c.push(&a.remote.collection, &values, a.envelope_size, &bar).await
+                c.push(&a.remote.collection, &values, a.envelope_size, &bar)
+                    .await
             })?;
             print(global, serde_json::json!(sum), || {
-                let mut s = format!("pushed {} objects in {} envelopes: {} accepted, {} rejected, {} pending", sum.total, sum.envelopes, sum.success, sum.failure, sum.pending);
+                let mut s = format!(
+                    "pushed {} objects in {} envelopes: {} accepted, {} rejected, {} pending",
+                    sum.total, sum.envelopes, sum.success, sum.failure, sum.pending
+                );
                 for f in &sum.failures {
                     s.push_str(&format!("\n  rejected {f}"));
                 }
@@ -392,26 +469,41 @@ pub fn run(cmd: IntelCommand, global: &Global) -> anyhow::Result<Outcome> {
         }
         IntelCommand::Pull(a) => {
             if let Some(t) = &a.added_after {
-                chokepoint_core::parse_rfc3339(t).map_err(|m| anyhow::anyhow!("--added-after: {m}"))?;
+                chokepoint_core::parse_rfc3339(t)
+                    .map_err(|m| anyhow::anyhow!("--added-after: {m}"))?;
             }
             let auth = auth(&a.remote)?;
             let rt = chokepoint_intel::runtime()?;
             let (objects, last) = rt.block_on(async {
                 let c = TaxiiClient::connect(&a.remote.server, auth).await?;
-                c.pull(&a.remote.collection, a.added_after.as_deref(), a.page_size, &bar).await
+                c.pull(
+                    &a.remote.collection,
+                    a.added_after.as_deref(),
+                    a.page_size,
+                    &bar,
+                )
+                .await
             })?;
             let (bundle, rejected) = bundle_of(objects);
             for r in rejected.iter().take(5) {
                 eprintln!("warning: dropped an invalid object from the server: {r}");
             }
             write_json(&a.out, &bundle)?;
-            print(global, serde_json::json!({"out": a.out, "objects": bundle.objects.len(), "rejected": rejected.len(), "date_added_last": last}), || {
-                let mut s = format!("wrote {} ({} objects)", a.out.display(), bundle.objects.len());
-                if let Some(l) = &last {
-                    s.push_str(&format!("; next time use --added-after {l}"));
-                }
-                s
-            });
+            print(
+                global,
+                serde_json::json!({"out": a.out, "objects": bundle.objects.len(), "rejected": rejected.len(), "date_added_last": last}),
+                || {
+                    let mut s = format!(
+                        "wrote {} ({} objects)",
+                        a.out.display(),
+                        bundle.objects.len()
+                    );
+                    if let Some(l) = &last {
+                        s.push_str(&format!("; next time use --added-after {l}"));
+                    }
+                    s
+                },
+            );
             Ok(Outcome::Ok)
         }
         IntelCommand::Match(a) => {
@@ -429,17 +521,27 @@ pub fn run(cmd: IntelCommand, global: &Global) -> anyhow::Result<Outcome> {
                 let s = matcher::sightings(&report, &a.sighter, tlp(&a.tlp)?, chrono::Utc::now());
                 write_json(out, &chokepoint_intel::Bundle::new(s))?;
             }
-            let accounts: std::collections::BTreeSet<&str> = report.matches.iter().map(|m| m.account_id.as_str()).collect();
+            let accounts: std::collections::BTreeSet<&str> = report
+                .matches
+                .iter()
+                .map(|m| m.account_id.as_str())
+                .collect();
             if global.format == Format::Json {
                 if a.out.is_none() {
                     println!("{}", serde_json::to_string(&report)?);
                 } else {
-                    println!("{}", serde_json::json!({"records": report.records, "bad_records": report.bad_records, "indicators_used": report.indicators_used, "matched_accounts": accounts.len(), "matches": report.matches.len()}));
+                    println!(
+                        "{}",
+                        serde_json::json!({"records": report.records, "bad_records": report.bad_records, "indicators_used": report.indicators_used, "matched_accounts": accounts.len(), "matches": report.matches.len()})
+                    );
                 }
             } else if !global.quiet {
                 println!(
                     "{} records ({} bad), {} indicators used, {} local accounts match",
-                    report.records, report.bad_records, report.indicators_used, accounts.len()
+                    report.records,
+                    report.bad_records,
+                    report.indicators_used,
+                    accounts.len()
                 );
                 for (why, n) in &report.indicators_skipped {
                     println!("  skipped {n} indicators: {why}");
@@ -447,7 +549,12 @@ pub fn run(cmd: IntelCommand, global: &Global) -> anyhow::Result<Outcome> {
                 for m in report.matches.iter().take(30) {
                     println!(
                         "  {} ~ {} [{}] similarity {:.2}, {} records ({:.0}% of the account's)",
-                        m.account_id, m.indicator_name, m.kind, m.similarity, m.records, m.share_of_account * 100.0
+                        m.account_id,
+                        m.indicator_name,
+                        m.kind,
+                        m.similarity,
+                        m.records,
+                        m.share_of_account * 100.0
                     );
                 }
                 if report.matches.len() > 30 {
@@ -457,7 +564,11 @@ pub fn run(cmd: IntelCommand, global: &Global) -> anyhow::Result<Outcome> {
                     eprintln!("bad record: {b}");
                 }
             }
-            Ok(if a.fail_on_findings && !accounts.is_empty() { Outcome::Findings } else { Outcome::Ok })
+            Ok(if a.fail_on_findings && !accounts.is_empty() {
+                Outcome::Findings
+            } else {
+                Outcome::Ok
+            })
         }
     }
 }

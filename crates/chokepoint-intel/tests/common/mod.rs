@@ -33,7 +33,10 @@ pub async fn setup_db(path: &Path) -> (IntelDb, String, String, String, String) 
     for o in ["lab-a", "lab-b", "lab-c"] {
         db.add_org(o).await.unwrap();
     }
-    let c = db.add_collection("distillation", Some("shared indicators"), None).await.unwrap();
+    let c = db
+        .add_collection("distillation", Some("shared indicators"), None)
+        .await
+        .unwrap();
     db.grant("lab-a", &c, true, true).await.unwrap();
     db.grant("lab-b", &c, true, false).await.unwrap();
     let a = db.create_key("lab-a").await.unwrap().token;
@@ -50,7 +53,14 @@ pub async fn start(path: &Path, cfg: TaxiiConfig) -> Server {
     tokio::spawn(async move {
         let _ = axum::serve(listener, taxii::taxii_router(state)).await;
     });
-    Server { addr, db, collection, key_a, key_b, key_c }
+    Server {
+        addr,
+        db,
+        collection,
+        key_a,
+        key_b,
+        key_c,
+    }
 }
 
 pub fn indicator(n: usize, modified: &str) -> Value {
@@ -67,7 +77,12 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
-pub async fn post(c: &reqwest::Client, url: &str, key: &str, objects: &[Value]) -> reqwest::Response {
+pub async fn post(
+    c: &reqwest::Client,
+    url: &str,
+    key: &str,
+    objects: &[Value],
+) -> reqwest::Response {
     c.post(url)
         .bearer_auth(key)
         .header("Accept", TAXII)
@@ -78,8 +93,18 @@ pub async fn post(c: &reqwest::Client, url: &str, key: &str, objects: &[Value]) 
         .unwrap()
 }
 
-pub async fn get(c: &reqwest::Client, url: &str, key: &str) -> (u16, reqwest::header::HeaderMap, Value) {
-    let r = c.get(url).bearer_auth(key).header("Accept", TAXII).send().await.unwrap();
+pub async fn get(
+    c: &reqwest::Client,
+    url: &str,
+    key: &str,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let r = c
+        .get(url)
+        .bearer_auth(key)
+        .header("Accept", TAXII)
+        .send()
+        .await
+        .unwrap();
     let s = r.status().as_u16();
     let h = r.headers().clone();
     let t = r.text().await.unwrap();
