@@ -158,7 +158,7 @@ pub fn params_of_request(req: &RunRequest) -> Result<Params, crate::ScenarioErro
 async fn run_endpoint(body: Result<Json<RunRequest>, axum::extract::rejection::JsonRejection>) -> Response {
     let req = match body {
         Ok(Json(r)) => r,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+        Err(e) => return error(e.status(), e.body_text()),
     };
     if let Some(mc) = &req.monte_carlo {
         if mc.runs == 0 || mc.runs > MAX_HTTP_RUNS {
