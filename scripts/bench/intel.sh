@@ -37,12 +37,12 @@ cat > "$W/medallion-data.json" <<EOF
                            "media_types": ["application/stix+json;version=2.1"], "objects": [], "manifest": []}]}}
 EOF
 cat > "$W/medallion.json" <<EOF
-{"backend": {"module_class": "MemoryBackend", "filename": "$W/medallion-data.json"},
+{"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend", "filename": "$W/medallion-data.json"},
  "users": {"bench": "bench"}, "taxii": {"max_page_size": 100}}
 EOF
 "$VENV/bin/medallion" --host 127.0.0.1 --port "$PORT" "$W/medallion.json" > "$W/med.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 100); do curl -s -o /dev/null -u bench:bench "http://127.0.0.1:$PORT/taxii2/" && break; sleep 0.2; done
+for _ in $(seq 100); do [ "$(curl -s -o /dev/null -w "%{http_code}" -u bench:bench "http://127.0.0.1:$PORT/taxii2/")" = 200 ] && break; sleep 0.2; done
 BENCH_LABEL=medallion BENCH_OBJECTS_URL="http://127.0.0.1:$PORT/api1/collections/$MCOLL/objects/" BENCH_AUTH="basic:bench:bench" \
   "$LOAD" load | tee "$OUT/intel-medallion.json"
 

@@ -12,10 +12,11 @@ use chokepoint_store::{Migration, Store};
 use sqlx::Row;
 
 /// This module's tables.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "organisations, api keys, collections, grants, objects, status",
-    sql: "
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "organisations, api keys, collections, grants, objects, status",
+        sql: "
 CREATE TABLE intel_orgs (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -63,7 +64,16 @@ CREATE TABLE intel_status (
     body TEXT NOT NULL
 );
 ",
-}];
+    },
+    Migration {
+        version: 2,
+        description: "page objects in seq order without sorting the collection",
+        sql: "
+DROP INDEX intel_objects_by_type;
+CREATE INDEX intel_objects_by_seq ON intel_objects (collection_id, seq);
+",
+    },
+];
 
 /// An organisation that holds API keys.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
