@@ -160,6 +160,19 @@ fn fmt_us(us: i64) -> String {
         .unwrap_or_else(|| us.to_string())
 }
 
+/// A single-threaded async runtime for synchronous callers (the CLI) of the registry.
+pub type Runtime = tokio::runtime::Runtime;
+
+/// A single-threaded runtime (see above).
+pub fn runtime() -> std::io::Result<Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()
+}
+
+/// Opens the store at `path` and the registry in it.
+pub async fn open_path(path: &std::path::Path) -> Result<Registry, GeolocError> {
+    Registry::open(Store::open(path).await?).await
+}
+
 /// Current time in µs since the Unix epoch.
 pub fn now_us() -> i64 {
     crate::protocol::now_us() as i64
