@@ -26,22 +26,94 @@ fn rss_kib() -> u64 {
 }
 
 const SYL: &[&str] = &[
-    "an", "bao", "chang", "da", "de", "fa", "feng", "fu", "guang", "hai", "heng", "hong", "hua", "jia", "jin",
-    "kai", "kang", "li", "long", "mei", "ming", "nan", "ning", "rui", "sheng", "shi", "tai", "tian", "tong", "wei",
-    "xin", "xing", "yang", "yi", "yong", "yuan", "yun", "zhi", "zhong", "qi", "lan", "ke", "sen", "bo",
+    "an", "bao", "chang", "da", "de", "fa", "feng", "fu", "guang", "hai", "heng", "hong", "hua",
+    "jia", "jin", "kai", "kang", "li", "long", "mei", "ming", "nan", "ning", "rui", "sheng", "shi",
+    "tai", "tian", "tong", "wei", "xin", "xing", "yang", "yi", "yong", "yuan", "yun", "zhi",
+    "zhong", "qi", "lan", "ke", "sen", "bo",
 ];
-const RU: &[&str] = &["ros", "tekh", "prom", "energo", "neft", "gaz", "stroi", "avia", "radio", "elektro", "mash", "sib", "ural", "volga", "mos", "sever", "yug", "trans", "invest", "kom"];
-const CITIES: &[&str] = &["Beijing", "Shanghai", "Shenzhen", "Guangzhou", "Hangzhou", "Wuhan", "Chengdu", "Tianjin", "Nanjing", "Xian", "Hefei", "Suzhou", "Xiamen", "Harbin"];
-const INDUSTRY: &[&str] = &["Technology", "Electronics", "Information Technology", "Intelligent Technology", "Semiconductor", "Trading", "Import and Export", "Microelectronics", "Optical", "Network Technology", "Precision Machinery", "Aerospace Technology", "New Materials", "Communication Equipment"];
-const FORMS: &[&str] = &["Co., Ltd.", "Co., Limited", "Limited", "Company Limited", "Corporation"];
+const RU: &[&str] = &[
+    "ros", "tekh", "prom", "energo", "neft", "gaz", "stroi", "avia", "radio", "elektro", "mash",
+    "sib", "ural", "volga", "mos", "sever", "yug", "trans", "invest", "kom",
+];
+const CITIES: &[&str] = &[
+    "Beijing",
+    "Shanghai",
+    "Shenzhen",
+    "Guangzhou",
+    "Hangzhou",
+    "Wuhan",
+    "Chengdu",
+    "Tianjin",
+    "Nanjing",
+    "Xian",
+    "Hefei",
+    "Suzhou",
+    "Xiamen",
+    "Harbin",
+];
+const INDUSTRY: &[&str] = &[
+    "Technology",
+    "Electronics",
+    "Information Technology",
+    "Intelligent Technology",
+    "Semiconductor",
+    "Trading",
+    "Import and Export",
+    "Microelectronics",
+    "Optical",
+    "Network Technology",
+    "Precision Machinery",
+    "Aerospace Technology",
+    "New Materials",
+    "Communication Equipment",
+];
+const FORMS: &[&str] = &[
+    "Co., Ltd.",
+    "Co., Limited",
+    "Limited",
+    "Company Limited",
+    "Corporation",
+];
 const RU_FORMS: &[&str] = &["LLC", "JSC", "PJSC", "OOO", "AO"];
-const FIRST: &[&str] = &["Ivan", "Sergei", "Aleksandr", "Dmitry", "Andrei", "Mikhail", "Ali", "Reza", "Hossein", "Mohammad", "Wei", "Jun", "Li", "Ming", "Kim", "Pak"];
-const LAST: &[&str] = &["Ivanov", "Petrov", "Sidorov", "Kuznetsov", "Volkov", "Rahimi", "Karimi", "Hosseini", "Zhang", "Wang", "Liu", "Chen", "Ri", "Choe"];
+const FIRST: &[&str] = &[
+    "Ivan",
+    "Sergei",
+    "Aleksandr",
+    "Dmitry",
+    "Andrei",
+    "Mikhail",
+    "Ali",
+    "Reza",
+    "Hossein",
+    "Mohammad",
+    "Wei",
+    "Jun",
+    "Li",
+    "Ming",
+    "Kim",
+    "Pak",
+];
+const LAST: &[&str] = &[
+    "Ivanov",
+    "Petrov",
+    "Sidorov",
+    "Kuznetsov",
+    "Volkov",
+    "Rahimi",
+    "Karimi",
+    "Hosseini",
+    "Zhang",
+    "Wang",
+    "Liu",
+    "Chen",
+    "Ri",
+    "Choe",
+];
 
 fn coined(rng: &mut SplitMix, parts: &[&str], n: usize) -> String {
     let mut w = String::new();
     for _ in 0..n {
-        w.push_str(rng.pick(parts));
+        w.push_str(*rng.pick(parts));
     }
     let mut c = w.chars();
     match c.next() {
@@ -53,21 +125,44 @@ fn coined(rng: &mut SplitMix, parts: &[&str], n: usize) -> String {
 /// A realistic synthetic entry: Chinese-style companies, Russian-style companies, persons.
 fn synthetic_entry(rng: &mut SplitMix, i: usize) -> ListEntry {
     let (name, country, kind) = match rng.below(10) {
-        0..=4 => (
-            format!("{} {} {} {}", rng.pick(CITIES), coined(rng, SYL, 2), rng.pick(INDUSTRY), rng.pick(FORMS)),
-            "CN",
-            "entity",
-        ),
-        5..=7 => (format!("{} {}", rng.pick(RU_FORMS), coined(rng, RU, 2 + rng.below(2))), "RU", "entity"),
-        _ => (
-            format!("{} {} {}", rng.pick(FIRST), coined(rng, SYL, 1 + rng.below(2)), rng.pick(LAST)),
-            "IR",
-            "individual",
-        ),
+        0..=4 => {
+            let city = *rng.pick(CITIES);
+            let brand = coined(rng, SYL, 2);
+            (
+                format!(
+                    "{} {} {} {}",
+                    city,
+                    brand,
+                    rng.pick(INDUSTRY),
+                    rng.pick(FORMS)
+                ),
+                "CN",
+                "entity",
+            )
+        }
+        5..=7 => {
+            let form = *rng.pick(RU_FORMS);
+            let n = 2 + rng.below(2);
+            (format!("{} {}", form, coined(rng, RU, n)), "RU", "entity")
+        }
+        _ => {
+            let first = *rng.pick(FIRST);
+            let n = 1 + rng.below(2);
+            let mid = coined(rng, SYL, n);
+            (
+                format!("{} {} {}", first, mid, rng.pick(LAST)),
+                "IR",
+                "individual",
+            )
+        }
     };
     ListEntry {
         list_id: format!("syn-{i:06}"),
-        aliases: if rng.below(3) == 0 { vec![name.split_whitespace().nth(1).unwrap_or("x").to_string()] } else { vec![] },
+        aliases: if rng.below(3) == 0 {
+            vec![name.split_whitespace().nth(1).unwrap_or("x").to_string()]
+        } else {
+            vec![]
+        },
         name,
         kind: kind.into(),
         source: "synthetic".into(),
@@ -92,10 +187,19 @@ fn csv_field(s: &str) -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |k: &str| args.iter().position(|a| a == k).and_then(|i| args.get(i + 1)).cloned();
+    let arg = |k: &str| {
+        args.iter()
+            .position(|a| a == k)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let out_dir: Option<PathBuf> = arg("--out").map(PathBuf::from);
-    let n_queries: usize = arg("--queries").and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
-    let n_entries: usize = arg("--entries").and_then(|s| s.parse().ok()).unwrap_or(30_000);
+    let n_queries: usize = arg("--queries")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let n_entries: usize = arg("--entries")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30_000);
     let threads = rayon::current_num_threads();
 
     // ---- quality on the real-name set
@@ -107,7 +211,10 @@ fn main() {
     }
     let qs = build_eval_set(&list.entries, &natives, 20_260_501);
     let screener = Screener::build(list.entries.clone(), MatchConfig::default(), &NoProgress);
-    let input: Vec<(String, Option<String>)> = qs.iter().map(|q| (q.name.clone(), q.country.clone())).collect();
+    let input: Vec<(String, Option<String>)> = qs
+        .iter()
+        .map(|q| (q.name.clone(), q.country.clone()))
+        .collect();
     let t = Instant::now();
     let rs = screener.screen_many(&input, &NoProgress);
     let qual_secs = t.elapsed().as_secs_f64();
@@ -142,7 +249,16 @@ fn main() {
         let mut f = std::fs::File::create(dir.join("eval-queries.csv")).expect("write");
         writeln!(f, "id,name,expected,half,kind").unwrap();
         for q in &qs {
-            writeln!(f, "{},{},{},{},{}", q.id, csv_field(&q.name), q.expected.clone().unwrap_or_default(), q.half, q.kind).unwrap();
+            writeln!(
+                f,
+                "{},{},{},{},{}",
+                q.id,
+                csv_field(&q.name),
+                q.expected.clone().unwrap_or_default(),
+                q.half,
+                q.kind
+            )
+            .unwrap();
         }
     }
 
@@ -193,7 +309,10 @@ fn main() {
     let t = Instant::now();
     let res = big.screen_many(&queries, &NoProgress);
     let secs = t.elapsed().as_secs_f64();
-    let flagged = res.iter().filter(|r| r.decision != chokepoint_screen::Decision::Clear).count();
+    let flagged = res
+        .iter()
+        .filter(|r| r.decision != chokepoint_screen::Decision::Clear)
+        .count();
 
     let report = serde_json::json!({
         "quality": {"tune": tune, "holdout": hold, "queries": qs.len(), "secs": qual_secs,
@@ -205,7 +324,11 @@ fn main() {
                    "queries_per_sec": queries.len() as f64 / secs, "threads": threads, "flagged": flagged},
     });
     if let Some(dir) = &out_dir {
-        std::fs::write(dir.join("chokepoint.json"), serde_json::to_string_pretty(&report).unwrap()).expect("write");
+        std::fs::write(
+            dir.join("chokepoint.json"),
+            serde_json::to_string_pretty(&report).unwrap(),
+        )
+        .expect("write");
     }
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
 }

@@ -32,8 +32,8 @@ pub const LARGE_CLUSTER: u32 = 64;
 /// Country Group D:5 of the U.S. EAR (supplement no. 1 to part 740, as of 2025) and Macau, as
 /// ISO alpha-2 codes. A dated table: check it against the current EAR before relying on it.
 pub const D5_AND_MACAU: &[&str] = &[
-    "AF", "BY", "MM", "KH", "CF", "CN", "CD", "CU", "CY", "ER", "HT", "IR", "IQ", "KP", "LB",
-    "LY", "NI", "RU", "SO", "SS", "SD", "SY", "VE", "ZW", "MO",
+    "AF", "BY", "MM", "KH", "CF", "CN", "CD", "CU", "CY", "ER", "HT", "IR", "IQ", "KP", "LB", "LY",
+    "NI", "RU", "SO", "SS", "SD", "SY", "VE", "ZW", "MO",
 ];
 
 /// Whether an ISO code is in D:5 or is Macau.
@@ -122,17 +122,24 @@ pub struct LoadedCustomers {
 /// billing_country, datacenter_country, payer, declared_use, observed_use, accelerators`
 /// optional.
 pub fn load_customers(path: &Path) -> Result<LoadedCustomers, ScreenError> {
-    let bytes = std::fs::read(path).map_err(|e| ScreenError::Io { path: path.to_path_buf(), source: e })?;
+    let bytes = std::fs::read(path).map_err(|e| ScreenError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
     let text = crate::lists::decode(path, &bytes, crate::lists::Encoding::Utf8)?;
     parse_customers_csv(path, &text)
 }
 
 /// Parses the customers CSV (see [`load_customers`]).
 pub fn parse_customers_csv(path: &Path, text: &str) -> Result<LoadedCustomers, ScreenError> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let headers: Vec<String> = rdr
         .headers()
-        .map_err(|e| ScreenError::invalid(Place::file(path).at_line(1), format!("bad CSV header: {e}")))?
+        .map_err(|e| {
+            ScreenError::invalid(Place::file(path).at_line(1), format!("bad CSV header: {e}"))
+        })?
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
@@ -140,7 +147,10 @@ pub fn parse_customers_csv(path: &Path, text: &str) -> Result<LoadedCustomers, S
     let name_col = col("name").ok_or_else(|| {
         ScreenError::invalid(
             Place::file(path).at_line(1).at_field("name"),
-            format!("missing column `name` (columns found: {})", headers.join(", ")),
+            format!(
+                "missing column `name` (columns found: {})",
+                headers.join(", ")
+            ),
         )
     })?;
     let id_col = col("id");
@@ -150,16 +160,27 @@ pub fn parse_customers_csv(path: &Path, text: &str) -> Result<LoadedCustomers, S
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                out.skipped.push(Skipped { place: Place::file(path).at_line(line), reason: format!("unreadable CSV record: {e}") });
+                out.skipped.push(Skipped {
+                    place: Place::file(path).at_line(line),
+                    reason: format!("unreadable CSV record: {e}"),
+                });
                 continue;
             }
         };
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let place = Place::file(path).at_line(line);
-        let get = |n: &str| col(n).and_then(|i| rec.get(i)).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let get = |n: &str| {
+            col(n)
+                .and_then(|i| rec.get(i))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
         let name = rec.get(name_col).unwrap_or("").trim().to_string();
         if name.is_empty() {
-            out.skipped.push(Skipped { place: place.at_field("name"), reason: "customer has no name".into() });
+            out.skipped.push(Skipped {
+                place: place.at_field("name"),
+                reason: "customer has no name".into(),
+            });
             continue;
         }
         let incorporated = match get("incorporated") {
@@ -167,7 +188,10 @@ pub fn parse_customers_csv(path: &Path, text: &str) -> Result<LoadedCustomers, S
             Some(s) => match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
                 Ok(d) => Some(d),
                 Err(_) => {
-                    out.skipped.push(Skipped { place: place.at_field("incorporated"), reason: format!("`{s}` is not a date (YYYY-MM-DD)") });
+                    out.skipped.push(Skipped {
+                        place: place.at_field("incorporated"),
+                        reason: format!("`{s}` is not a date (YYYY-MM-DD)"),
+                    });
                     continue;
                 }
             },
@@ -177,14 +201,21 @@ pub fn parse_customers_csv(path: &Path, text: &str) -> Result<LoadedCustomers, S
             Some(s) => match s.parse::<u32>() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    out.skipped.push(Skipped { place: place.at_field("accelerators"), reason: format!("`{s}` is not a whole number") });
+                    out.skipped.push(Skipped {
+                        place: place.at_field("accelerators"),
+                        reason: format!("`{s}` is not a whole number"),
+                    });
                     continue;
                 }
             },
         };
         let cc = |n: &str| get(n).map(|c| crate::lists::country_code(&c));
         out.customers.push(Customer {
-            id: id_col.and_then(|i| rec.get(i)).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).unwrap_or_else(|| format!("line {line}")),
+            id: id_col
+                .and_then(|i| rec.get(i))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| format!("line {line}")),
             name,
             country: cc("country"),
             incorporated,
@@ -265,7 +296,11 @@ fn screen_customer(
 ) -> CustomerReport {
     let mut flags: Vec<RedFlag> = Vec::new();
     let mut flag = |code: &str, severity: Severity, reason: String| {
-        flags.push(RedFlag { code: code.into(), severity, reason })
+        flags.push(RedFlag {
+            code: code.into(),
+            severity,
+            reason,
+        })
     };
     let names = screener.screen(&c.name, c.country.as_deref());
     if let Some(top) = names.matches.first() {
@@ -286,21 +321,45 @@ fn screen_customer(
     let listed = |n: &str| listed_parties.contains(&n.to_lowercase());
     let (ownership, parent) = match graph {
         Some(g) if g.contains(&c.name) || g.contains(&c.id) => {
-            let key = if g.contains(&c.name) { c.name.as_str() } else { c.id.as_str() };
+            let key = if g.contains(&c.name) {
+                c.name.as_str()
+            } else {
+                c.id.as_str()
+            };
             (g.listed_ownership(key, &listed), g.ultimate_parent(key))
         }
         _ => (ListedOwnership::default(), None),
     };
     if ownership.captured {
-        let who: Vec<String> = ownership.stakes.iter().map(|s| format!("{} {:.1}%", s.owner, s.percent)).collect();
+        let who: Vec<String> = ownership
+            .stakes
+            .iter()
+            .map(|s| format!("{} {:.1}%", s.owner, s.percent))
+            .collect();
         flag(
             "listed_owner_50",
             Severity::Deny,
-            format!("listed parties own {:.1}% (50% rule; {})", ownership.percent, who.join(", ")),
+            format!(
+                "listed parties own {:.1}% (50% rule; {})",
+                ownership.percent,
+                who.join(", ")
+            ),
         );
     } else if ownership.percent >= 10.0 {
-        let who: Vec<String> = ownership.stakes.iter().map(|s| format!("{} {:.1}%", s.owner, s.percent)).collect();
-        flag("listed_owner_minority", Severity::Review, format!("listed parties own {:.1}% ({})", ownership.percent, who.join(", ")));
+        let who: Vec<String> = ownership
+            .stakes
+            .iter()
+            .map(|s| format!("{} {:.1}%", s.owner, s.percent))
+            .collect();
+        flag(
+            "listed_owner_minority",
+            Severity::Review,
+            format!(
+                "listed parties own {:.1}% ({})",
+                ownership.percent,
+                who.join(", ")
+            ),
+        );
     }
     let parent_country = parent
         .as_ref()
@@ -315,36 +374,80 @@ fn screen_customer(
             Severity::Deny,
             format!(
                 "{} in {} (Country Group D:5/Macau) renting {} accelerators: licence required",
-                if parent_d5 { "ultimate parent" } else { "headquarters" },
-                if parent_d5 { parent_country.clone().unwrap_or_default() } else { c.country.clone().unwrap_or_default() },
+                if parent_d5 {
+                    "ultimate parent"
+                } else {
+                    "headquarters"
+                },
+                if parent_d5 {
+                    parent_country.clone().unwrap_or_default()
+                } else {
+                    c.country.clone().unwrap_or_default()
+                },
                 c.accelerators.unwrap_or(0)
             ),
         );
     } else if parent_d5 {
-        flag("d5_ultimate_parent", Severity::Review, format!("ultimate parent `{}` in {} (D:5/Macau)", parent.as_ref().map(|p| p.name.as_str()).unwrap_or(""), parent_country.clone().unwrap_or_default()));
+        flag(
+            "d5_ultimate_parent",
+            Severity::Review,
+            format!(
+                "ultimate parent `{}` in {} (D:5/Macau)",
+                parent.as_ref().map(|p| p.name.as_str()).unwrap_or(""),
+                parent_country.clone().unwrap_or_default()
+            ),
+        );
     } else if hq_d5 {
-        flag("d5_headquartered", Severity::Review, format!("headquartered in {} (D:5/Macau)", c.country.clone().unwrap_or_default()));
+        flag(
+            "d5_headquartered",
+            Severity::Review,
+            format!(
+                "headquartered in {} (D:5/Macau)",
+                c.country.clone().unwrap_or_default()
+            ),
+        );
     }
     if let Some(d) = c.incorporated {
         let days = (as_of - d).num_days();
         if (0..365).contains(&days) {
-            flag("recent_incorporation", Severity::Soft, format!("incorporated {d}, {days} days before {as_of}"));
+            flag(
+                "recent_incorporation",
+                Severity::Soft,
+                format!("incorporated {d}, {days} days before {as_of}"),
+            );
         }
     }
     if let (Some(b), Some(dc)) = (&c.billing_country, &c.datacenter_country) {
         if b != dc {
-            flag("billing_dc_mismatch", Severity::Soft, format!("billing country {b}, data-centre country {dc}"));
+            flag(
+                "billing_dc_mismatch",
+                Severity::Soft,
+                format!("billing country {b}, data-centre country {dc}"),
+            );
         }
     }
     if let Some(p) = &c.payer {
         if !same_party(&c.name, p) {
-            flag("third_party_payment", Severity::Soft, format!("paid by `{p}`, not by the customer"));
+            flag(
+                "third_party_payment",
+                Severity::Soft,
+                format!("paid by `{p}`, not by the customer"),
+            );
         }
     }
-    if c.declared_use.as_deref() == Some("inference") && c.observed_use.as_deref() == Some("training") {
-        flag("training_declared_inference", Severity::Soft, "declared inference, usage shows training-scale jobs".into());
+    if c.declared_use.as_deref() == Some("inference")
+        && c.observed_use.as_deref() == Some("training")
+    {
+        flag(
+            "training_declared_inference",
+            Severity::Soft,
+            "declared inference, usage shows training-scale jobs".into(),
+        );
     }
-    let soft = flags.iter().filter(|f| f.severity == Severity::Soft).count();
+    let soft = flags
+        .iter()
+        .filter(|f| f.severity == Severity::Soft)
+        .count();
     let worst = flags.iter().map(|f| f.severity).max();
     let decision = match worst {
         Some(Severity::Deny) => CustomerDecision::Deny,
@@ -352,7 +455,10 @@ fn screen_customer(
         _ if soft >= 2 || (soft >= 1 && large) => CustomerDecision::Review,
         _ => CustomerDecision::Clear,
     };
-    let mut reasons: Vec<String> = flags.iter().map(|f| format!("{}: {}", f.code, f.reason)).collect();
+    let mut reasons: Vec<String> = flags
+        .iter()
+        .map(|f| format!("{}: {}", f.code, f.reason))
+        .collect();
     if decision == CustomerDecision::Clear {
         reasons.push(if flags.is_empty() {
             "no list hit, no listed ownership, no red flag".to_string()
@@ -392,7 +498,10 @@ mod tests {
             programs: vec![],
         };
         Screener::build(
-            vec![e("1", "Huawei Technologies Co., Ltd.", "CN"), e("2", "Beijing Zhipu Huazhang Technology Co., Ltd.", "CN")],
+            vec![
+                e("1", "Huawei Technologies Co., Ltd.", "CN"),
+                e("2", "Beijing Zhipu Huazhang Technology Co., Ltd.", "CN"),
+            ],
             Default::default(),
             &NoProgress,
         )
@@ -402,12 +511,38 @@ mod tests {
     fn shell_owned_by_listed_party_is_denied() {
         let s = screener();
         let g = OwnershipGraph::new(&[
-            OwnershipEdge { owner: "Beijing Zhipu Huazhang Technology Co., Ltd.".into(), owned: "Zenith Holdings Ltd".into(), percent: 80.0, owner_country: Some("CN".into()), owned_country: Some("HK".into()) },
-            OwnershipEdge { owner: "Zenith Holdings Ltd".into(), owned: "Kelana Compute Sdn Bhd".into(), percent: 70.0, owner_country: None, owned_country: Some("MY".into()) },
+            OwnershipEdge {
+                owner: "Beijing Zhipu Huazhang Technology Co., Ltd.".into(),
+                owned: "Zenith Holdings Ltd".into(),
+                percent: 80.0,
+                owner_country: Some("CN".into()),
+                owned_country: Some("HK".into()),
+            },
+            OwnershipEdge {
+                owner: "Zenith Holdings Ltd".into(),
+                owned: "Kelana Compute Sdn Bhd".into(),
+                percent: 70.0,
+                owner_country: None,
+                owned_country: Some("MY".into()),
+            },
         ]);
         let cs = vec![
-            Customer { id: "c1".into(), name: "Kelana Compute Sdn Bhd".into(), country: Some("MY".into()), accelerators: Some(2400), ..Default::default() },
-            Customer { id: "c2".into(), name: "Acme Analytics GmbH".into(), country: Some("DE".into()), accelerators: Some(16), billing_country: Some("DE".into()), datacenter_country: Some("DE".into()), ..Default::default() },
+            Customer {
+                id: "c1".into(),
+                name: "Kelana Compute Sdn Bhd".into(),
+                country: Some("MY".into()),
+                accelerators: Some(2400),
+                ..Default::default()
+            },
+            Customer {
+                id: "c2".into(),
+                name: "Acme Analytics GmbH".into(),
+                country: Some("DE".into()),
+                accelerators: Some(16),
+                billing_country: Some("DE".into()),
+                datacenter_country: Some("DE".into()),
+                ..Default::default()
+            },
         ];
         let as_of = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
         let r = screen_customers(&s, &cs, Some(&g), as_of, &NoProgress);
@@ -433,9 +568,23 @@ mod tests {
             observed_use: Some("training".into()),
             accelerators: Some(512),
         };
-        let r = screen_customers(&s, &[c], None, NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(), &NoProgress);
+        let r = screen_customers(
+            &s,
+            &[c],
+            None,
+            NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            &NoProgress,
+        );
         let codes: Vec<&str> = r[0].red_flags.iter().map(|f| f.code.as_str()).collect();
-        assert_eq!(codes, ["recent_incorporation", "billing_dc_mismatch", "third_party_payment", "training_declared_inference"]);
+        assert_eq!(
+            codes,
+            [
+                "recent_incorporation",
+                "billing_dc_mismatch",
+                "third_party_payment",
+                "training_declared_inference"
+            ]
+        );
         assert_eq!(r[0].decision, CustomerDecision::Review);
     }
 
@@ -446,6 +595,8 @@ mod tests {
         let l = parse_customers_csv(Path::new("c.csv"), "id,name,incorporated,accelerators\n1,A,2025-13-01,\n2,,,\n3,B,,lots\n4,C,2025-01-01,8\n").unwrap();
         assert_eq!(l.customers.len(), 1);
         assert_eq!(l.skipped.len(), 3);
-        assert!(l.skipped[0].to_string().contains("line 2, field `incorporated`"));
+        assert!(l.skipped[0]
+            .to_string()
+            .contains("line 2, field `incorporated`"));
     }
 }

@@ -62,11 +62,41 @@ fn half_of(id: &str) -> u8 {
 }
 
 const LEGAL_WORDS: &[&str] = &[
-    "co", "ltd", "limited", "llc", "inc", "corp", "corporation", "company", "jsc", "pjsc", "ojsc",
-    "ao", "oao", "pao", "ooo", "gmbh", "sa", "ag", "plc", "joint", "stock", "public", "open",
+    "co",
+    "ltd",
+    "limited",
+    "llc",
+    "inc",
+    "corp",
+    "corporation",
+    "company",
+    "jsc",
+    "pjsc",
+    "ojsc",
+    "ao",
+    "oao",
+    "pao",
+    "ooo",
+    "gmbh",
+    "sa",
+    "ag",
+    "plc",
+    "joint",
+    "stock",
+    "public",
+    "open",
 ];
 const LEGAL_SUFFIXES: &[&str] = &[
-    "LLC", "Limited", "Co., Ltd.", "Ltd", "JSC", "Inc.", "Corp.", "GmbH", "Company Limited", "OOO",
+    "LLC",
+    "Limited",
+    "Co., Ltd.",
+    "Ltd",
+    "JSC",
+    "Inc.",
+    "Corp.",
+    "GmbH",
+    "Company Limited",
+    "OOO",
 ];
 
 const ABBREVIATIONS: &[(&str, &str)] = &[
@@ -93,13 +123,65 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
 /// Real companies and institutions that are not on the lists this set is built from (brands
 /// and organisations of the same countries), used as look-alike distinctive words and names.
 const UNLISTED_BRANDS: &[&str] = &[
-    "Lenovo", "Xiaomi", "Tencent", "Alibaba", "Baidu", "Meituan", "Haier", "Midea", "Gree",
-    "Anta", "Geely", "Chery", "Oppo", "Vivo", "Transsion", "Luxshare", "Goertek", "Sunny",
-    "Hisense", "Konka", "Skyworth", "Yandex", "Ozon", "Wildberries", "Severstal", "Magnit",
-    "Aeroflot", "Avito", "Kaspi", "Digikala", "Snapp", "Cafebazaar", "Toyota", "Siemens",
-    "Philips", "Bosch", "Nokia", "Ericsson", "Samsung", "Hyundai", "Infosys", "Wipro", "Tata",
-    "Petronas", "Maybank", "Grab", "Shopee", "Lazada", "Tokopedia", "Gojek", "Traveloka",
-    "Airbus", "Embraer", "Emirates", "Etihad", "Qatar", "Turkcell", "Arcelik", "Vestel",
+    "Lenovo",
+    "Xiaomi",
+    "Tencent",
+    "Alibaba",
+    "Baidu",
+    "Meituan",
+    "Haier",
+    "Midea",
+    "Gree",
+    "Anta",
+    "Geely",
+    "Chery",
+    "Oppo",
+    "Vivo",
+    "Transsion",
+    "Luxshare",
+    "Goertek",
+    "Sunny",
+    "Hisense",
+    "Konka",
+    "Skyworth",
+    "Yandex",
+    "Ozon",
+    "Wildberries",
+    "Severstal",
+    "Magnit",
+    "Aeroflot",
+    "Avito",
+    "Kaspi",
+    "Digikala",
+    "Snapp",
+    "Cafebazaar",
+    "Toyota",
+    "Siemens",
+    "Philips",
+    "Bosch",
+    "Nokia",
+    "Ericsson",
+    "Samsung",
+    "Hyundai",
+    "Infosys",
+    "Wipro",
+    "Tata",
+    "Petronas",
+    "Maybank",
+    "Grab",
+    "Shopee",
+    "Lazada",
+    "Tokopedia",
+    "Gojek",
+    "Traveloka",
+    "Airbus",
+    "Embraer",
+    "Emirates",
+    "Etihad",
+    "Qatar",
+    "Turkcell",
+    "Arcelik",
+    "Vestel",
 ];
 
 const UNLISTED_ORGS: &[&str] = &[
@@ -164,13 +246,50 @@ const SYLLABLES: &[&str] = &[
 ];
 
 const RU_SURNAMES: &[&str] = &[
-    "Ivanov", "Smirnov", "Kuznetsov", "Popov", "Vasiliev", "Petrov", "Sokolov", "Mikhailov",
-    "Novikov", "Fedorov", "Morozov", "Volkov", "Alekseev", "Lebedev", "Semenov", "Egorov",
-    "Pavlov", "Kozlov", "Stepanov", "Nikolaev", "Orlov", "Andreev", "Makarov", "Zakharov",
+    "Ivanov",
+    "Smirnov",
+    "Kuznetsov",
+    "Popov",
+    "Vasiliev",
+    "Petrov",
+    "Sokolov",
+    "Mikhailov",
+    "Novikov",
+    "Fedorov",
+    "Morozov",
+    "Volkov",
+    "Alekseev",
+    "Lebedev",
+    "Semenov",
+    "Egorov",
+    "Pavlov",
+    "Kozlov",
+    "Stepanov",
+    "Nikolaev",
+    "Orlov",
+    "Andreev",
+    "Makarov",
+    "Zakharov",
 ];
 const OTHER_SURNAMES: &[&str] = &[
-    "Rahimi", "Karimi", "Hosseini", "Moradi", "Ahmadi", "Park", "Lee", "Choi", "Haddad",
-    "Khoury", "Mansour", "Rodriguez", "Fernandez", "Zhang", "Liu", "Yang", "Zhao", "Huang",
+    "Rahimi",
+    "Karimi",
+    "Hosseini",
+    "Moradi",
+    "Ahmadi",
+    "Park",
+    "Lee",
+    "Choi",
+    "Haddad",
+    "Khoury",
+    "Mansour",
+    "Rodriguez",
+    "Fernandez",
+    "Zhang",
+    "Liu",
+    "Yang",
+    "Zhao",
+    "Huang",
 ];
 
 /// Tokens (by whitespace) of a name.
@@ -208,25 +327,76 @@ fn distinctive_index(ws: &[String]) -> Option<usize> {
         .filter(|(_, w)| {
             let low = w.to_lowercase();
             let t: String = low.chars().filter(|c| c.is_ascii_alphabetic()).collect();
-            t.len() >= 4 && !is_legal_word(w) && n.canonical(&t) == t && !GENERIC.contains(&t.as_str())
+            t.len() >= 4
+                && !is_legal_word(w)
+                && n.canonical(&t) == t
+                && !GENERIC.contains(&t.as_str())
         })
         .max_by_key(|(_, w)| w.len())
         .map(|(i, _)| i)
 }
 
 const GENERIC: &[&str] = &[
-    "technology", "technologies", "university", "institute", "group", "industry", "industrial",
-    "national", "research", "center", "centre", "china", "bank", "international", "science",
-    "engineering", "company", "corporation", "state", "joint", "stock", "public", "beijing",
-    "shanghai", "shenzhen", "russian", "federation", "islamic", "republic", "iran", "korea",
-    "organization", "industries", "electronics", "information", "supercomputing", "aviation",
-    "trading", "development", "concern", "plant", "intelligent", "integrated", "circuit",
-    "digital", "semiconductor", "manufacturing", "academy", "aerospace", "defense", "defence",
+    "technology",
+    "technologies",
+    "university",
+    "institute",
+    "group",
+    "industry",
+    "industrial",
+    "national",
+    "research",
+    "center",
+    "centre",
+    "china",
+    "bank",
+    "international",
+    "science",
+    "engineering",
+    "company",
+    "corporation",
+    "state",
+    "joint",
+    "stock",
+    "public",
+    "beijing",
+    "shanghai",
+    "shenzhen",
+    "russian",
+    "federation",
+    "islamic",
+    "republic",
+    "iran",
+    "korea",
+    "organization",
+    "industries",
+    "electronics",
+    "information",
+    "supercomputing",
+    "aviation",
+    "trading",
+    "development",
+    "concern",
+    "plant",
+    "intelligent",
+    "integrated",
+    "circuit",
+    "digital",
+    "semiconductor",
+    "manufacturing",
+    "academy",
+    "aerospace",
+    "defense",
+    "defence",
 ];
 
 /// A word that says what kind of party, not which one: generic, legal-form or a place.
 fn is_generic_word(w: &str) -> bool {
-    let t: String = w.to_lowercase().chars().filter(|c| c.is_ascii_alphabetic()).collect();
+    let t: String = w
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .collect();
     let n = crate::normalize::Normalizer::new();
     t.is_empty()
         || is_legal_word(w)
@@ -309,7 +479,12 @@ pub fn build_eval_set(
     let mut rng = SplitMix::new(seed);
     let mut out: Vec<LabelledQuery> = Vec::new();
     let mut n = 0usize;
-    let mut push = |out: &mut Vec<LabelledQuery>, e: &ListEntry, name: String, expected: bool, kind: &str, country: bool| {
+    let mut push = |out: &mut Vec<LabelledQuery>,
+                    e: &ListEntry,
+                    name: String,
+                    expected: bool,
+                    kind: &str,
+                    country: bool| {
         if name.trim().is_empty() {
             return;
         }
@@ -317,8 +492,16 @@ pub fn build_eval_set(
         out.push(LabelledQuery {
             id: format!("q{n:05}"),
             name,
-            country: if country { e.countries.first().cloned() } else { None },
-            expected: if expected { Some(e.list_id.clone()) } else { None },
+            country: if country {
+                e.countries.first().cloned()
+            } else {
+                None
+            },
+            expected: if expected {
+                Some(e.list_id.clone())
+            } else {
+                None
+            },
             kind: kind.to_string(),
             half: half_of(&e.list_id),
         });
@@ -339,9 +522,21 @@ pub fn build_eval_set(
         }
         if !person {
             let suffix = rng.pick(LEGAL_SUFFIXES);
-            push(&mut out, e, format!("{core} {suffix}"), true, "legal-form", true);
+            push(
+                &mut out,
+                e,
+                format!("{core} {suffix}"),
+                true,
+                "legal-form",
+                true,
+            );
         }
-        if let Some(i) = ws.iter().enumerate().max_by_key(|(_, w)| w.len()).map(|(i, _)| i) {
+        if let Some(i) = ws
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, w)| w.len())
+            .map(|(i, _)| i)
+        {
             let mut t = ws.clone();
             t[i] = typo(&mut rng, &t[i]);
             push(&mut out, e, t.join(" "), true, "typo", false);
@@ -385,12 +580,23 @@ pub fn build_eval_set(
         }
         if let Some(native) = natives.get(&e.list_id).filter(|s| !s.is_empty()) {
             push(&mut out, e, native.clone(), true, "native-script", true);
-            let has_han = native.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
-            let has_cyr = native.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+            let has_han = native
+                .chars()
+                .any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
+            let has_cyr = native
+                .chars()
+                .any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
             if has_han {
                 push(&mut out, e, pinyin_spaced(native), true, "pinyin", false);
             } else if has_cyr {
-                push(&mut out, e, any_ascii::any_ascii(native), true, "romanisation", false);
+                push(
+                    &mut out,
+                    e,
+                    any_ascii::any_ascii(native),
+                    true,
+                    "romanisation",
+                    false,
+                );
             }
         }
         // Unlisted look-alikes: as many kinds of near names as the listed variants.
@@ -406,7 +612,14 @@ pub fn build_eval_set(
                     let last = t.len() - 1;
                     t[last] = rng.pick(pool).to_string();
                     if t != ws {
-                        push(&mut out, e, t.join(" "), false, "lookalike-surname", rng.below(2) == 0);
+                        push(
+                            &mut out,
+                            e,
+                            t.join(" "),
+                            false,
+                            "lookalike-surname",
+                            rng.below(2) == 0,
+                        );
                     }
                 }
             }
@@ -434,7 +647,14 @@ pub fn build_eval_set(
                 if k == 2 {
                     let suffix = rng.pick(LEGAL_SUFFIXES);
                     let core = strip_legal(&t.join(" "));
-                    push(&mut out, e, format!("{core} {suffix}"), false, "lookalike-coined", false);
+                    push(
+                        &mut out,
+                        e,
+                        format!("{core} {suffix}"),
+                        false,
+                        "lookalike-coined",
+                        false,
+                    );
                 } else {
                     push(&mut out, e, t.join(" "), false, "lookalike-coined", k == 0);
                 }
@@ -500,7 +720,12 @@ pub fn figures(queries: &[LabelledQuery], results: &[NameResult], half: Option<u
 /// Tunes the review threshold on one half: the lowest threshold (the best recall) whose
 /// false-positive rate there stays at or below `max_fpr`, searched in steps of 0.01 over
 /// [0.50, 0.99]. Scores are collected once, below any threshold.
-pub fn tune_review_threshold(screener: &Screener, queries: &[LabelledQuery], half: u8, max_fpr: f64) -> f32 {
+pub fn tune_review_threshold(
+    screener: &Screener,
+    queries: &[LabelledQuery],
+    half: u8,
+    max_fpr: f64,
+) -> f32 {
     use rayon::prelude::*;
     // (expected entry's score, best score) per query of the half.
     let scored: Vec<(bool, f32, f32)> = queries
@@ -512,7 +737,12 @@ pub fn tune_review_threshold(screener: &Screener, queries: &[LabelledQuery], hal
             let exp = q
                 .expected
                 .as_ref()
-                .map(|id| all.iter().filter(|(l, _)| l == id).map(|(_, s)| *s).fold(0.0f32, f32::max))
+                .map(|id| {
+                    all.iter()
+                        .filter(|(l, _)| l == id)
+                        .map(|(_, s)| *s)
+                        .fold(0.0f32, f32::max)
+                })
                 .unwrap_or(0.0);
             (q.expected.is_some(), exp, top)
         })

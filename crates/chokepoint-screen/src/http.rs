@@ -51,7 +51,10 @@ pub struct ErrorBody {
 type ApiError = (StatusCode, Json<ErrorBody>);
 
 fn bad(msg: impl Into<String>) -> ApiError {
-    (StatusCode::UNPROCESSABLE_ENTITY, Json(ErrorBody { error: msg.into() }))
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(ErrorBody { error: msg.into() }),
+    )
 }
 
 /// The router (state: the screener, shared). Mount behind authentication.
@@ -82,10 +85,14 @@ async fn screen_customers_handler(
     Json(req): Json<CustomersRequest>,
 ) -> Result<Json<Vec<CustomerReport>>, ApiError> {
     if req.customers.len() > MAX_CUSTOMERS {
-        return Err(bad(format!("field `customers`: more than {MAX_CUSTOMERS} customers")));
+        return Err(bad(format!(
+            "field `customers`: more than {MAX_CUSTOMERS} customers"
+        )));
     }
     if req.ownership.len() > MAX_EDGES {
-        return Err(bad(format!("field `ownership`: more than {MAX_EDGES} edges")));
+        return Err(bad(format!(
+            "field `ownership`: more than {MAX_EDGES} edges"
+        )));
     }
     for (i, c) in req.customers.iter().enumerate() {
         if c.name.trim().is_empty() {
@@ -94,13 +101,22 @@ async fn screen_customers_handler(
     }
     for (i, e) in req.ownership.iter().enumerate() {
         if !(0.0..=100.0).contains(&e.percent) {
-            return Err(bad(format!("field `ownership[{i}].percent`: {} is outside 0–100", e.percent)));
+            return Err(bad(format!(
+                "field `ownership[{i}].percent`: {} is outside 0–100",
+                e.percent
+            )));
         }
     }
     let as_of = req.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let graph = (!req.ownership.is_empty()).then(|| OwnershipGraph::new(&req.ownership));
     let r = tokio_free_blocking(move || {
-        screen_customers(&s, &req.customers, graph.as_ref(), as_of, &chokepoint_core::NoProgress)
+        screen_customers(
+            &s,
+            &req.customers,
+            graph.as_ref(),
+            as_of,
+            &chokepoint_core::NoProgress,
+        )
     });
     Ok(Json(r))
 }
@@ -139,17 +155,32 @@ mod tests {
 
     async fn post_json(app: Router, path: &str, body: String) -> (StatusCode, serde_json::Value) {
         let resp = app
-            .oneshot(Request::post(path).header("content-type", "application/json").body(Body::from(body)).unwrap())
+            .oneshot(
+                Request::post(path)
+                    .header("content-type", "application/json")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
             .await
             .unwrap();
         let status = resp.status();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     #[tokio::test]
     async fn name_endpoint() {
-        let (st, v) = post_json(app(), "/screen/name", r#"{"name":"华为技术有限公司"}"#.into()).await;
+        let (st, v) = post_json(
+            app(),
+            "/screen/name",
+            r#"{"name":"华为技术有限公司"}"#.into(),
+        )
+        .await;
         assert_eq!(st, StatusCode::OK);
         assert_ne!(v["decision"], "clear", "{v}");
         let (st, v) = post_json(app(), "/screen/name", r#"{"name":"  "}"#.into()).await;

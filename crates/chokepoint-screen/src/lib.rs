@@ -53,7 +53,11 @@ pub fn load_lists(
     if entries.is_empty() {
         return Err(ScreenError::invalid(
             chokepoint_core::Place::default(),
-            format!("no list entry loaded from {} file(s) ({} skipped)", paths.len(), skipped.len()),
+            format!(
+                "no list entry loaded from {} file(s) ({} skipped)",
+                paths.len(),
+                skipped.len()
+            ),
         ));
     }
     Ok((Screener::build(entries, config, progress), skipped))
@@ -77,7 +81,8 @@ pub fn screen_customers_files(
     as_of: chrono::NaiveDate,
     progress: &dyn Progress,
 ) -> Result<CustomersRun, ScreenError> {
-    let (screener, mut skipped) = load_lists(lists, Encoding::Utf8, MatchConfig::default(), progress)?;
+    let (screener, mut skipped) =
+        load_lists(lists, Encoding::Utf8, MatchConfig::default(), progress)?;
     let loaded = customers::load_customers(customers)?;
     skipped.extend(loaded.skipped);
     let graph = match ownership {
@@ -88,7 +93,13 @@ pub fn screen_customers_files(
         }
         None => None,
     };
-    let reports = screen_customers(&screener, &loaded.customers, graph.as_ref(), as_of, progress);
+    let reports = screen_customers(
+        &screener,
+        &loaded.customers,
+        graph.as_ref(),
+        as_of,
+        progress,
+    );
     Ok(CustomersRun {
         reports,
         skipped,

@@ -147,11 +147,17 @@ pub fn load_list(path: &Path, encoding: Encoding) -> Result<LoadedList, ScreenEr
         source: e,
     })?;
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(ScreenError::invalid(Place::file(path), "the list file is empty"));
+        return Err(ScreenError::invalid(
+            Place::file(path),
+            "the list file is empty",
+        ));
     }
     // CSV decodes per record so that one Latin-1 record is skipped, not the whole file.
     let is_csv = matches!(
-        path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref(),
         Some("csv") | Some("tsv")
     );
     if is_csv {
@@ -227,13 +233,18 @@ pub fn parse_csl_json(path: &Path, text: &str) -> Result<LoadedList, ScreenError
     };
     let mut out = LoadedList::default();
     for (i, r) in results.iter().enumerate() {
-        let place = Place::file(path).at_line(i as u64 + 1).at_field(format!("results[{i}]"));
+        let place = Place::file(path)
+            .at_line(i as u64 + 1)
+            .at_field(format!("results[{i}]"));
         if !r.is_object() {
             out.skip(place, "entry is not an object");
             continue;
         }
         let Some(name) = str_field(r, "name") else {
-            out.skip(place.at_field(format!("results[{i}].name")), "entry has no name");
+            out.skip(
+                place.at_field(format!("results[{i}].name")),
+                "entry has no name",
+            );
             continue;
         };
         let mut countries = Vec::new();
@@ -263,7 +274,9 @@ pub fn parse_csl_json(path: &Path, text: &str) -> Result<LoadedList, ScreenError
                 .unwrap_or_else(|| format!("{}#{}", path.display(), i + 1)),
             name,
             aliases: str_list(r.get("alt_names")),
-            kind: str_field(r, "type").unwrap_or_default().to_ascii_lowercase(),
+            kind: str_field(r, "type")
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
             source: str_field(r, "source").unwrap_or_else(|| "Consolidated Screening List".into()),
             countries,
             addresses,
@@ -304,7 +317,10 @@ pub fn parse_ftm_lines(path: &Path, text: &str) -> Result<LoadedList, ScreenErro
             }
         };
         let Some(schema) = v.get("schema").and_then(|s| s.as_str()) else {
-            out.skip(place.at_field("schema"), "no `schema`: not a FollowTheMoney entity");
+            out.skip(
+                place.at_field("schema"),
+                "no `schema`: not a FollowTheMoney entity",
+            );
             continue;
         };
         objects += 1;
@@ -323,11 +339,17 @@ pub fn parse_ftm_lines(path: &Path, text: &str) -> Result<LoadedList, ScreenErro
         }
         aliases.retain(|a| a != &name);
         aliases.dedup();
-        let mut countries: Vec<String> = ["country", "jurisdiction", "nationality", "mainCountry", "citizenship"]
-            .iter()
-            .flat_map(|k| str_list(props.get(*k)))
-            .map(|c| country_code(&c))
-            .collect();
+        let mut countries: Vec<String> = [
+            "country",
+            "jurisdiction",
+            "nationality",
+            "mainCountry",
+            "citizenship",
+        ]
+        .iter()
+        .flat_map(|k| str_list(props.get(*k)))
+        .map(|c| country_code(&c))
+        .collect();
         countries.sort();
         countries.dedup();
         let source = match v.get("datasets") {
@@ -363,9 +385,17 @@ pub fn parse_ftm_lines(path: &Path, text: &str) -> Result<LoadedList, ScreenErro
 }
 
 /// Reads one CSV record's field as text per the encoding, or says why it cannot.
-fn csv_field(rec: &csv::ByteRecord, idx: Option<usize>, encoding: Encoding) -> Result<String, String> {
-    let Some(i) = idx else { return Ok(String::new()) };
-    let Some(b) = rec.get(i) else { return Ok(String::new()) };
+fn csv_field(
+    rec: &csv::ByteRecord,
+    idx: Option<usize>,
+    encoding: Encoding,
+) -> Result<String, String> {
+    let Some(i) = idx else {
+        return Ok(String::new());
+    };
+    let Some(b) = rec.get(i) else {
+        return Ok(String::new());
+    };
     match encoding {
         Encoding::Latin1 => Ok(b.iter().map(|&c| c as char).collect::<String>().trim().to_string()),
         Encoding::Utf8 => std::str::from_utf8(b)
@@ -402,21 +432,30 @@ pub fn parse_csv_list(
     encoding: Encoding,
 ) -> Result<LoadedList, ScreenError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let delimiter = if path.extension().and_then(|e| e.to_str()) == Some("tsv") { b'\t' } else { b',' };
+    let delimiter = if path.extension().and_then(|e| e.to_str()) == Some("tsv") {
+        b'\t'
+    } else {
+        b','
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(bytes);
     let headers: Vec<String> = rdr
         .byte_headers()
-        .map_err(|e| ScreenError::invalid(Place::file(path).at_line(1), format!("bad CSV header: {e}")))?
+        .map_err(|e| {
+            ScreenError::invalid(Place::file(path).at_line(1), format!("bad CSV header: {e}"))
+        })?
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
         .collect();
     let name_col = column(&headers, &["name", "entity_name", "party_name"]).ok_or_else(|| {
         ScreenError::invalid(
             Place::file(path).at_line(1).at_field("name"),
-            format!("missing column `name` (columns found: {})", headers.join(", ")),
+            format!(
+                "missing column `name` (columns found: {})",
+                headers.join(", ")
+            ),
         )
     })?;
     let id_col = column(&headers, &["id", "_id", "entity_number", "list_id"]);
@@ -442,7 +481,10 @@ pub fn parse_csv_list(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                out.skip(Place::file(path).at_line(line), format!("unreadable CSV record: {e}"));
+                out.skip(
+                    Place::file(path).at_line(line),
+                    format!("unreadable CSV record: {e}"),
+                );
                 continue;
             }
         }
@@ -454,13 +496,20 @@ pub fn parse_csv_list(
         let result = (|| {
             let name = field(Some(name_col), "name")?;
             if name.is_empty() {
-                return Err((place.clone().at_field("name"), "entry has no name".to_string()));
+                return Err((
+                    place.clone().at_field("name"),
+                    "entry has no name".to_string(),
+                ));
             }
             let addresses_raw = field(address_col, "addresses")?;
             let addresses = split_list(&addresses_raw);
             let mut countries: Vec<String> = split_list(&field(country_col, "country")?)
                 .iter()
-                .flat_map(|c| c.split(',').map(|x| country_code(x.trim())).collect::<Vec<_>>())
+                .flat_map(|c| {
+                    c.split(',')
+                        .map(|x| country_code(x.trim()))
+                        .collect::<Vec<_>>()
+                })
                 .filter(|c| !c.is_empty())
                 .collect();
             if format == ListFormat::CslCsv {
@@ -573,13 +622,20 @@ mod tests {
         assert_eq!(l.entries[0].countries, ["CN"]);
         assert_eq!(l.entries[0].aliases, ["Huawei"]);
         assert_eq!(l.skipped.len(), 2);
-        assert!(l.skipped[0].to_string().contains("results[1].name"), "{}", l.skipped[0]);
+        assert!(
+            l.skipped[0].to_string().contains("results[1].name"),
+            "{}",
+            l.skipped[0]
+        );
     }
 
     #[test]
     fn wrong_shape_is_an_error_with_place() {
         let e = parse_csl_json(Path::new("x.json"), r#"{"items": []}"#).unwrap_err();
-        assert!(e.to_string().contains("x.json") && e.to_string().contains("results"), "{e}");
+        assert!(
+            e.to_string().contains("x.json") && e.to_string().contains("results"),
+            "{e}"
+        );
         let e = parse_csl_json(Path::new("x.json"), "{\n\"results\": [\n}").unwrap_err();
         assert!(e.to_string().contains("x.json:line 3"), "{e}");
     }
@@ -604,15 +660,34 @@ mod tests {
 
     #[test]
     fn csv_missing_column_and_latin1_record() {
-        let e = parse_csv_list(Path::new("l.csv"), b"id,title\n1,x\n", ListFormat::PlainCsv, Encoding::Utf8)
-            .unwrap_err();
+        let e = parse_csv_list(
+            Path::new("l.csv"),
+            b"id,title\n1,x\n",
+            ListFormat::PlainCsv,
+            Encoding::Utf8,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("l.csv:line 1, field `name`"), "{e}");
         let bytes = b"id,name,country\n1,Soci\xe9t\xe9 Test,FR\n2,Good Name,CN\n3,,RU\n";
-        let l = parse_csv_list(Path::new("l.csv"), bytes, ListFormat::PlainCsv, Encoding::Utf8).unwrap();
+        let l = parse_csv_list(
+            Path::new("l.csv"),
+            bytes,
+            ListFormat::PlainCsv,
+            Encoding::Utf8,
+        )
+        .unwrap();
         assert_eq!(l.entries.len(), 1);
         assert_eq!(l.skipped.len(), 2);
-        assert!(l.skipped[0].to_string().contains("line 2") && l.skipped[0].reason.contains("UTF-8"));
-        let l = parse_csv_list(Path::new("l.csv"), bytes, ListFormat::PlainCsv, Encoding::Latin1).unwrap();
+        assert!(
+            l.skipped[0].to_string().contains("line 2") && l.skipped[0].reason.contains("UTF-8")
+        );
+        let l = parse_csv_list(
+            Path::new("l.csv"),
+            bytes,
+            ListFormat::PlainCsv,
+            Encoding::Latin1,
+        )
+        .unwrap();
         assert_eq!(l.entries[0].name, "Société Test");
     }
 }
@@ -645,19 +720,28 @@ pub fn load_queries(path: &Path, encoding: Encoding) -> Result<LoadedQueries, Sc
 }
 
 /// Parses a queries CSV (see [`load_queries`]).
-pub fn parse_queries_csv(path: &Path, bytes: &[u8], encoding: Encoding) -> Result<LoadedQueries, ScreenError> {
+pub fn parse_queries_csv(
+    path: &Path,
+    bytes: &[u8],
+    encoding: Encoding,
+) -> Result<LoadedQueries, ScreenError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let headers: Vec<String> = rdr
         .byte_headers()
-        .map_err(|e| ScreenError::invalid(Place::file(path).at_line(1), format!("bad CSV header: {e}")))?
+        .map_err(|e| {
+            ScreenError::invalid(Place::file(path).at_line(1), format!("bad CSV header: {e}"))
+        })?
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
         .collect();
     let name_col = column(&headers, &["name", "query"]).ok_or_else(|| {
         ScreenError::invalid(
             Place::file(path).at_line(1).at_field("name"),
-            format!("missing column `name` (columns found: {})", headers.join(", ")),
+            format!(
+                "missing column `name` (columns found: {})",
+                headers.join(", ")
+            ),
         )
     })?;
     let id_col = column(&headers, &["id"]);
@@ -670,7 +754,10 @@ pub fn parse_queries_csv(path: &Path, bytes: &[u8], encoding: Encoding) -> Resul
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                out.skipped.push(Skipped { place: Place::file(path).at_line(line), reason: format!("unreadable CSV record: {e}") });
+                out.skipped.push(Skipped {
+                    place: Place::file(path).at_line(line),
+                    reason: format!("unreadable CSV record: {e}"),
+                });
                 continue;
             }
         }
@@ -679,20 +766,32 @@ pub fn parse_queries_csv(path: &Path, bytes: &[u8], encoding: Encoding) -> Resul
         let name = match csv_field(&rec, Some(name_col), encoding) {
             Ok(n) => n,
             Err(reason) => {
-                out.skipped.push(Skipped { place: place.at_field("name"), reason });
+                out.skipped.push(Skipped {
+                    place: place.at_field("name"),
+                    reason,
+                });
                 continue;
             }
         };
         if name.is_empty() {
-            out.skipped.push(Skipped { place: place.at_field("name"), reason: "empty query".into() });
+            out.skipped.push(Skipped {
+                place: place.at_field("name"),
+                reason: "empty query".into(),
+            });
             continue;
         }
         let id = csv_field(&rec, id_col, encoding).unwrap_or_default();
         let country = csv_field(&rec, country_col, encoding).unwrap_or_default();
         out.queries.push(Query {
-            id: if id.is_empty() { format!("line {line}") } else { id },
+            id: if id.is_empty() {
+                format!("line {line}")
+            } else {
+                id
+            },
             name,
-            country: Some(country).filter(|c| !c.is_empty()).map(|c| country_code(&c)),
+            country: Some(country)
+                .filter(|c| !c.is_empty())
+                .map(|c| country_code(&c)),
         });
     }
     Ok(out)
@@ -704,13 +803,24 @@ mod query_tests {
 
     #[test]
     fn queries_skip_empty_and_undecodable() {
-        let q = parse_queries_csv(Path::new("q.csv"), b"id,name,country\n1,Huawei,CN\n2,,\n3,M\xfcller GmbH,DE\n4,Rostec\n", Encoding::Utf8).unwrap();
+        let q = parse_queries_csv(
+            Path::new("q.csv"),
+            b"id,name,country\n1,Huawei,CN\n2,,\n3,M\xfcller GmbH,DE\n4,Rostec\n",
+            Encoding::Utf8,
+        )
+        .unwrap();
         assert_eq!(q.queries.len(), 2);
         assert_eq!(q.queries[1].country, None);
         assert_eq!(q.skipped.len(), 2);
-        assert_eq!(q.skipped[0].to_string(), "q.csv:line 3, field `name`: empty query");
-        assert!(q.skipped[1].to_string().starts_with("q.csv:line 4, field `name`: not UTF-8"));
-        let e = parse_queries_csv(Path::new("q.csv"), b"id,country\n1,CN\n", Encoding::Utf8).unwrap_err();
+        assert_eq!(
+            q.skipped[0].to_string(),
+            "q.csv:line 3, field `name`: empty query"
+        );
+        assert!(q.skipped[1]
+            .to_string()
+            .starts_with("q.csv:line 4, field `name`: not UTF-8"));
+        let e = parse_queries_csv(Path::new("q.csv"), b"id,country\n1,CN\n", Encoding::Utf8)
+            .unwrap_err();
         assert!(e.to_string().contains("missing column `name`"));
     }
 }

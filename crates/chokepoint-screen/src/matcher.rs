@@ -9,7 +9,7 @@
 //! `huawei` or `rosoboronexport` a lot.
 //! * **token similarity**: Jaro-Winkler of two tokens (Arabic-script tokens: of their consonant
 //!   skeletons), raised to 0.92 when the phonetic keys (three letters or more) agree and the
-//!   Jaro-Winkler is at least 0.6; below 0.84 it counts 0. Tokens of three letters or fewer
+//!   Jaro-Winkler is at least 0.7; below 0.84 it counts 0. Tokens of three letters or fewer
 //!   must agree exactly. Two adjacent tokens also compare
 //!   joined (`hua wei` ~ `huawei`).
 //! * **coverage** of the query by the entry and of the entry by the query (a weighted
@@ -351,7 +351,7 @@ fn token_sim_text(at: &str, ap: &str, ascr: Script, bt: &str, bp: &str, bscr: Sc
     };
     // Phonetic agreement lifts a spelling variant (`Prigozhin` / `Prigojin`) when the key is
     // long enough to mean something and the spellings are not far apart.
-    if phon_eq && ap.len() >= 3 && s >= 0.6 {
+    if phon_eq && ap.len() >= 3 && s >= 0.7 {
         s = s.max(0.92);
     }
     if s < 0.84 {
@@ -364,7 +364,11 @@ fn token_sim_text(at: &str, ap: &str, ascr: Script, bt: &str, bp: &str, bscr: Sc
 impl Screener {
     /// Builds the index over the entries of one or more lists (concatenated; each entry keeps
     /// its source). Progress is reported per entry.
-    pub fn build(entries: Vec<ListEntry>, config: MatchConfig, progress: &dyn Progress) -> Screener {
+    pub fn build(
+        entries: Vec<ListEntry>,
+        config: MatchConfig,
+        progress: &dyn Progress,
+    ) -> Screener {
         progress.start("indexing", Some(entries.len() as u64), "entries");
         // Pass 1: Latin vocabulary, so that Chinese syllable runs segment into the list's words.
         let base = Normalizer::new();
@@ -477,9 +481,15 @@ impl Screener {
                     + v.prepared
                         .tokens
                         .iter()
-                        .map(|t| t.text.capacity() + t.phon.capacity() + std::mem::size_of::<PTok>())
+                        .map(|t| {
+                            t.text.capacity() + t.phon.capacity() + std::mem::size_of::<PTok>()
+                        })
                         .sum::<usize>()
-                    + v.prepared.pairs.iter().map(|p| p.capacity() + 24).sum::<usize>()
+                    + v.prepared
+                        .pairs
+                        .iter()
+                        .map(|p| p.capacity() + 24)
+                        .sum::<usize>()
             })
             .sum();
         let entry_bytes: usize = self
@@ -685,8 +695,14 @@ impl Screener {
         self.variants
             .iter()
             .map(|v| {
-                self.score(&q, &v.prepared, country, &self.entries[v.entry as usize].countries, false)
-                    .0
+                self.score(
+                    &q,
+                    &v.prepared,
+                    country,
+                    &self.entries[v.entry as usize].countries,
+                    false,
+                )
+                .0
             })
             .fold(0.0, f32::max)
     }
@@ -747,7 +763,8 @@ impl Screener {
                     *slot += w;
                 }
             }
-            let mut scored: Vec<(f32, u32)> = touched.iter().map(|&vi| (acc[vi as usize], vi)).collect();
+            let mut scored: Vec<(f32, u32)> =
+                touched.iter().map(|&vi| (acc[vi as usize], vi)).collect();
             for &vi in touched.iter() {
                 acc[vi as usize] = 0.0;
             }
@@ -777,7 +794,11 @@ impl Screener {
             if total <= 0.0 {
                 return 0.0;
             }
-            toks.iter().zip(best).map(|(t, b)| t.weight * b).sum::<f32>() / total
+            toks.iter()
+                .zip(best)
+                .map(|(t, b)| t.weight * b)
+                .sum::<f32>()
+                / total
         };
         let qc = cover(&q.tokens, &q_best);
         let ec = cover(&e.tokens, &e_best);
@@ -935,8 +956,18 @@ mod tests {
         Screener::build(
             vec![
                 entry("1", "Huawei Technologies Co., Ltd.", &["Huawei"], "CN"),
-                entry("2", "Joint Stock Company Rosoboronexport", &["Rosoboronexport"], "RU"),
-                entry("3", "Beijing Zhipu Huazhang Technology Co., Ltd.", &["Zhipu AI"], "CN"),
+                entry(
+                    "2",
+                    "Joint Stock Company Rosoboronexport",
+                    &["Rosoboronexport"],
+                    "RU",
+                ),
+                entry(
+                    "3",
+                    "Beijing Zhipu Huazhang Technology Co., Ltd.",
+                    &["Zhipu AI"],
+                    "CN",
+                ),
                 entry("4", "Mahan Air", &["Mahan Airlines"], "IR"),
                 entry("5", "National University of Defense Technology", &[], "CN"),
                 entry("6", "Beijing Lenovo Software Ltd.", &[], "CN"),
@@ -948,7 +979,12 @@ mod tests {
 
     #[test]
     fn jaro_winkler_agrees_with_strsim() {
-        for (a, b) in [("martha", "marhta"), ("huawei", "huawie"), ("dixon", "dicksonx"), ("abc", "xyz")] {
+        for (a, b) in [
+            ("martha", "marhta"),
+            ("huawei", "huawie"),
+            ("dixon", "dicksonx"),
+            ("abc", "xyz"),
+        ] {
             let ours = jaro_winkler(a, b);
             let theirs = strsim::jaro_winkler(a, b) as f32;
             assert!((ours - theirs).abs() < 1e-5, "{a} {b}: {ours} vs {theirs}");
@@ -980,7 +1016,12 @@ mod tests {
     #[test]
     fn look_alikes_clear() {
         let s = screener();
-        for q in ["Lenovo Technologies Co., Ltd.", "Beijing Xiaomi Technology Co., Ltd.", "Mahindra Airways", "National University of Singapore"] {
+        for q in [
+            "Lenovo Technologies Co., Ltd.",
+            "Beijing Xiaomi Technology Co., Ltd.",
+            "Mahindra Airways",
+            "National University of Singapore",
+        ] {
             let r = s.screen(q, None);
             assert_eq!(r.decision, Decision::Clear, "{q}: {r:?}");
         }

@@ -14,9 +14,10 @@
 //! 4. Legal forms (table [`LEGAL_FORMS`], written in their own scripts and normalised by this same
 //!    pipeline) are recognised at either end of the name, longest first, repeatedly, and set
 //!    aside with their class: they are evidence (weak), not part of the name proper.
-//! 5. Runs of Chinese syllables are segmented into words by longest match against a vocabulary
-//!    (the list's own Latin tokens plus the generic-word table): `bei jing zhi pu` → `beijing
-//!    zhipu`. Unknown syllables stay single.
+//! 5. Runs of Chinese syllables (Chinese characters, or Latin pinyin written syllable by
+//!    syllable) are segmented into words by longest match against a vocabulary (the list's own
+//!    Latin tokens plus the generic-word table): `bei jing zhi pu` → `beijing zhipu`. Syllables
+//!    that start no known word join into one word.
 //! 6. Generic business words in several languages map to one canonical word (table
 //!    [`SYNONYMS`]): `keji`, `jishu`, `tekhnologii`, `tech` all become `technology`.
 
@@ -113,7 +114,10 @@ pub const LEGAL_FORMS: &[(&str, LegalClass)] = &[
     ("公司", LegalClass::Company),
     // Russian (Cyrillic, normalised by the pipeline into their romanisation)
     ("ООО", LegalClass::Limited),
-    ("общество с ограниченной ответственностью", LegalClass::Limited),
+    (
+        "общество с ограниченной ответственностью",
+        LegalClass::Limited,
+    ),
     ("ОАО", LegalClass::JointStock),
     ("ЗАО", LegalClass::JointStock),
     ("ПАО", LegalClass::JointStock),
@@ -156,18 +160,55 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
             "tecnologia",
         ],
     ),
-    ("international", &["intl", "int", "guoji", "mezhdunarodnyi", "internatsional"]),
-    ("university", &["univ", "daxue", "universitet", "universite", "universidad"]),
+    (
+        "international",
+        &["intl", "int", "guoji", "mezhdunarodnyi", "internatsional"],
+    ),
+    (
+        "university",
+        &["univ", "daxue", "universitet", "universite", "universidad"],
+    ),
     ("institute", &["inst", "institut", "yanjiusuo", "instituto"]),
-    ("electronics", &["electronic", "elec", "dianzi", "elektronika", "elektronik"]),
-    ("information", &["info", "xinxi", "informatsii", "informatsionnye"]),
+    (
+        "electronics",
+        &["electronic", "elec", "dianzi", "elektronika", "elektronik"],
+    ),
+    (
+        "information",
+        &["info", "xinxi", "informatsii", "informatsionnye"],
+    ),
     ("group", &["grp", "jituan", "gruppa", "grupo", "groupe"]),
     ("holdings", &["holding", "hldgs", "konggu", "kholding"]),
- ("industry", &["industries", "industrial", "ind", "gongye", "chanye", "promyshlennost", "sanat", "sanaye", "sanayi"]),
+    (
+        "industry",
+        &[
+            "industries",
+            "industrial",
+            "ind",
+            "gongye",
+            "chanye",
+            "promyshlennost",
+            "sanat",
+            "sanaye",
+            "sanayi",
+        ],
+    ),
     ("science", &["sciences", "sci", "kexue"]),
-    ("trading", &["trade", "maoyi", "torgovyi", "tejarat"]),
-    ("semiconductor", &["semiconductors", "bandaoti", "poluprovodnik"]),
-    ("communication", &["communications", "tongxin", "telecom", "telecommunication"]),
+    ("trading", &["trade", "maoyi", "torgovyi"]),
+    (
+        "semiconductor",
+        &["semiconductors", "bandaoti", "poluprovodnik"],
+    ),
+    (
+        "communication",
+        &[
+            "communications",
+            "tongxin",
+            "tongxun",
+            "telecom",
+            "telecommunication",
+        ],
+    ),
     ("engineering", &["eng", "gongcheng", "inzhiniring"]),
     ("manufacturing", &["mfg", "manufacture", "zhizao"]),
     ("development", &["dev", "kaifa", "razvitiya"]),
@@ -175,8 +216,14 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
     ("digital", &["shuzi", "tsifrovoi"]),
     ("network", &["networks", "wangluo", "set"]),
     ("equipment", &["zhuangbei", "oborudovanie"]),
-    ("aviation", &["aeronautics", "hangkong", "aviatsionnyi", "aviatsiya"]),
-    ("aerospace", &["astronautics", "hangtian", "aerokosmicheskii"]),
+    (
+        "aviation",
+        &["aeronautics", "hangkong", "aviatsionnyi", "aviatsiya"],
+    ),
+    (
+        "aerospace",
+        &["astronautics", "hangtian", "aerokosmicheskii"],
+    ),
     ("research", &["yanjiu", "issledovatelskii"]),
     ("center", &["centre", "zhongxin", "tsentr", "centro"]),
     ("national", &["natl", "guojia", "national"]),
@@ -211,10 +258,26 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
     ("concern", &["kontsern"]),
     ("united", &["obedinennaya", "obedinennaia", "obedinennyi"]),
     ("exchange", &["birzha"]),
-    ("moscow", &["moskovskaya", "moskovskii", "moskva", "moskovskogo"]),
-    ("russia", &["russian", "rossii", "rossiya", "rossiiskoi", "rossiiskaya", "rossiiskii"]),
+    (
+        "moscow",
+        &["moskovskaya", "moskovskii", "moskva", "moskovskogo"],
+    ),
+    (
+        "russia",
+        &[
+            "russian",
+            "rossii",
+            "rossiya",
+            "rossiiskoi",
+            "rossiiskaya",
+            "rossiiskii",
+        ],
+    ),
     ("federation", &["federatsii", "federatsiya"]),
-    ("state", &["gosudarstvennaya", "gosudarstvennyi", "gosudarstvennyy"]),
+    (
+        "state",
+        &["gosudarstvennaya", "gosudarstvennyi", "gosudarstvennyy"],
+    ),
     ("production", &["proizvodstvennaya", "proizvodstvennoe"]),
     ("plant", &["zavod"]),
     ("helicopters", &["vertolety", "vertolyoty"]),
@@ -496,7 +559,18 @@ impl Normalizer {
             .filter(|(f, _)| f.is_ascii())
             .flat_map(|(f, _)| f.split_whitespace().map(String::from).collect::<Vec<_>>())
             .filter(|w| w.len() >= 2)
-            .chain(["co", "joint", "stock", "public", "open", "closed", "commercial"].map(String::from))
+            .chain(
+                [
+                    "co",
+                    "joint",
+                    "stock",
+                    "public",
+                    "open",
+                    "closed",
+                    "commercial",
+                ]
+                .map(String::from),
+            )
             .collect();
         Normalizer {
             legal_words,
@@ -578,6 +652,9 @@ impl Normalizer {
             }
             let run = &toks[i..end];
             let mut k = 0;
+            // Syllables that start no known word join into one token (`hai si` -> `haisi`), so
+            // that an unknown name counts as one word, not as several.
+            let mut pending = String::new();
             while k < run.len() {
                 let mut taken = 1;
                 let mut word = run[k].text.clone();
@@ -589,11 +666,27 @@ impl Normalizer {
                         break;
                     }
                 }
+                if taken == 1 && !self.vocabulary.contains(&word) {
+                    pending.push_str(&word);
+                } else {
+                    if !pending.is_empty() {
+                        tokens.push(Token {
+                            text: std::mem::take(&mut pending),
+                            script: Script::Han,
+                        });
+                    }
+                    tokens.push(Token {
+                        text: word,
+                        script: Script::Han,
+                    });
+                }
+                k += taken;
+            }
+            if !pending.is_empty() {
                 tokens.push(Token {
-                    text: word,
+                    text: pending,
                     script: Script::Han,
                 });
-                k += taken;
             }
             i = end;
         }
@@ -612,7 +705,11 @@ impl Normalizer {
 
 fn ends_with(toks: &[RawToken], form: &[String]) -> bool {
     let n = form.len();
-    toks.len() >= n && toks[toks.len() - n..].iter().zip(form).all(|(t, f)| &t.text == f)
+    toks.len() >= n
+        && toks[toks.len() - n..]
+            .iter()
+            .zip(form)
+            .all(|(t, f)| &t.text == f)
 }
 
 fn starts_with(toks: &[RawToken], form: &[String]) -> bool {
@@ -623,14 +720,70 @@ fn starts_with(toks: &[RawToken], form: &[String]) -> bool {
 /// Chinese provinces and large cities in pinyin, so that a run of Chinese syllables segments
 /// into `shenzhen dajiang ...` rather than `shen zhen da jiang`.
 pub const CHINESE_PLACES: &[&str] = &[
-    "beijing", "shanghai", "tianjin", "chongqing", "shenzhen", "guangzhou", "hangzhou",
-    "nanjing", "wuhan", "chengdu", "xian", "harbin", "hefei", "jinan", "qingdao", "xiamen",
-    "suzhou", "wuxi", "changsha", "zhengzhou", "shenyang", "dalian", "kunming", "fuzhou",
-    "changchun", "nanchang", "guiyang", "lanzhou", "urumqi", "xinjiang", "xizang", "hongkong",
-    "aomen", "zhejiang", "jiangsu", "guangdong", "fujian", "sichuan", "hubei", "hunan", "henan",
-    "hebei", "shandong", "shanxi", "shaanxi", "anhui", "jiangxi", "liaoning", "jilin",
-    "heilongjiang", "yunnan", "guizhou", "hainan", "gansu", "qinghai", "ningxia", "guangxi",
-    "neimenggu", "zhongguancun", "changjiang", "dongguan", "foshan", "ningbo", "kashgar",
+    "beijing",
+    "shanghai",
+    "tianjin",
+    "chongqing",
+    "shenzhen",
+    "guangzhou",
+    "hangzhou",
+    "nanjing",
+    "wuhan",
+    "chengdu",
+    "xian",
+    "harbin",
+    "hefei",
+    "jinan",
+    "qingdao",
+    "xiamen",
+    "suzhou",
+    "wuxi",
+    "changsha",
+    "zhengzhou",
+    "shenyang",
+    "dalian",
+    "kunming",
+    "fuzhou",
+    "changchun",
+    "nanchang",
+    "guiyang",
+    "lanzhou",
+    "urumqi",
+    "xinjiang",
+    "xizang",
+    "hongkong",
+    "aomen",
+    "zhejiang",
+    "jiangsu",
+    "guangdong",
+    "fujian",
+    "sichuan",
+    "hubei",
+    "hunan",
+    "henan",
+    "hebei",
+    "shandong",
+    "shanxi",
+    "shaanxi",
+    "anhui",
+    "jiangxi",
+    "liaoning",
+    "jilin",
+    "heilongjiang",
+    "yunnan",
+    "guizhou",
+    "hainan",
+    "gansu",
+    "qinghai",
+    "ningxia",
+    "guangxi",
+    "neimenggu",
+    "zhongguancun",
+    "changjiang",
+    "dongguan",
+    "foshan",
+    "ningbo",
+    "kashgar",
 ];
 
 /// A phonetic key of an ASCII token: a consonant skeleton after folding spellings that sound
@@ -646,8 +799,7 @@ pub fn phonetic_key(token: &str) -> String {
         let rest = &b[i..];
         let (out, adv): (&str, usize) = if rest.starts_with(b"shch") {
             ("s", 4)
-        } else if rest.starts_with(b"dzh") || rest.starts_with(b"sch") || rest.starts_with(b"tch")
-        {
+        } else if rest.starts_with(b"dzh") || rest.starts_with(b"sch") || rest.starts_with(b"tch") {
             (if rest[0] == b'd' { "j" } else { "s" }, 3)
         } else if rest.starts_with(b"ph") {
             ("f", 2)
@@ -701,10 +853,19 @@ mod tests {
     fn latin_legal_forms_and_punctuation() {
         let n = Normalizer::new();
         let r = n.normalize("Huawei Technologies Co., Ltd.");
-        assert_eq!(toks(&n, "Huawei Technologies Co., Ltd."), ["huawei", "technology"]);
+        assert_eq!(
+            toks(&n, "Huawei Technologies Co., Ltd."),
+            ["huawei", "technology"]
+        );
         assert_eq!(r.legal_forms, [LegalClass::Limited]);
-        assert_eq!(toks(&n, "Joint Stock Company Rosoboronexport"), ["rosoboronexport"]);
-        assert_eq!(toks(&n, "PETRÓLEOS DE VENEZUELA, S.A."), ["petroleos", "of", "venezuela"]);
+        assert_eq!(
+            toks(&n, "Joint Stock Company Rosoboronexport"),
+            ["rosoboronexport"]
+        );
+        assert_eq!(
+            toks(&n, "PETRÓLEOS DE VENEZUELA, S.A."),
+            ["petroleos", "of", "venezuela"]
+        );
         assert_eq!(toks(&n, "Kata'ib Hizballah"), ["kataib", "hizballah"]);
         // A name that is only a legal-form word keeps it.
         assert_eq!(toks(&n, "Company"), ["company"]);
@@ -721,7 +882,10 @@ mod tests {
         );
         assert_eq!(r.legal_forms, [LegalClass::Limited]);
         assert_eq!(toks(&n, "华为技术股份有限公司"), ["huawei", "technology"]);
-        assert_eq!(n.normalize("华为技术股份有限公司").legal_forms, [LegalClass::JointStock]);
+        assert_eq!(
+            n.normalize("华为技术股份有限公司").legal_forms,
+            [LegalClass::JointStock]
+        );
     }
 
     #[test]
@@ -738,7 +902,10 @@ mod tests {
 
     #[test]
     fn phonetic_keys_fold_romanisations() {
-        assert_eq!(phonetic_key("rosoboronexport"), phonetic_key("rosoboroneksport"));
+        assert_eq!(
+            phonetic_key("rosoboronexport"),
+            phonetic_key("rosoboroneksport")
+        );
         assert_eq!(phonetic_key("prigozhin"), phonetic_key("prigojin"));
         assert_eq!(phonetic_key("khamenei"), phonetic_key("hamenei"));
         assert_ne!(phonetic_key("huawei"), phonetic_key("lenovo"));

@@ -78,16 +78,25 @@ pub fn parse_ownership_csv(path: &Path, text: &str) -> Result<LoadedOwnership, S
         .from_reader(text.as_bytes());
     let headers: Vec<String> = rdr
         .headers()
-        .map_err(|e| ScreenError::invalid(Place::file(path).at_line(1), format!("bad CSV header: {e}")))?
+        .map_err(|e| {
+            ScreenError::invalid(Place::file(path).at_line(1), format!("bad CSV header: {e}"))
+        })?
         .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
-    let col = |names: &[&str]| names.iter().find_map(|n| headers.iter().position(|h| h == n));
+    let col = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| headers.iter().position(|h| h == n))
+    };
     let need = |names: &[&str], label: &str| {
         col(names).ok_or_else(|| {
             ScreenError::invalid(
                 Place::file(path).at_line(1).at_field(label),
-                format!("missing column `{label}` (columns found: {})", headers.join(", ")),
+                format!(
+                    "missing column `{label}` (columns found: {})",
+                    headers.join(", ")
+                ),
             )
         })
     };
@@ -112,7 +121,11 @@ pub fn parse_ownership_csv(path: &Path, text: &str) -> Result<LoadedOwnership, S
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let place = Place::file(path).at_line(line);
         let get = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
-        let opt = |i: Option<usize>| i.map(get).filter(|s| !s.is_empty()).map(|c| crate::lists::country_code(&c));
+        let opt = |i: Option<usize>| {
+            i.map(get)
+                .filter(|s| !s.is_empty())
+                .map(|c| crate::lists::country_code(&c))
+        };
         let (o, a) = (get(owner), get(owned));
         if o.is_empty() || a.is_empty() {
             out.skipped.push(Skipped {
@@ -146,7 +159,9 @@ pub fn parse_ftm_ownership(path: &Path, text: &str) -> Result<LoadedOwnership, S
         match v.get("properties")?.get(k)? {
             serde_json::Value::Array(a) => a.iter().find_map(|x| match x {
                 serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Object(_) => x.get("id").and_then(|i| i.as_str()).map(String::from),
+                serde_json::Value::Object(_) => {
+                    x.get("id").and_then(|i| i.as_str()).map(String::from)
+                }
                 _ => None,
             }),
             _ => None,
@@ -161,7 +176,10 @@ pub fn parse_ftm_ownership(path: &Path, text: &str) -> Result<LoadedOwnership, S
         let v: serde_json::Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
-                out.skipped.push(Skipped { place, reason: format!("not a JSON object: {e}") });
+                out.skipped.push(Skipped {
+                    place,
+                    reason: format!("not a JSON object: {e}"),
+                });
                 continue;
             }
         };
@@ -182,7 +200,10 @@ pub fn parse_ftm_ownership(path: &Path, text: &str) -> Result<LoadedOwnership, S
                 out.parties.insert(id.to_string(), (name, country));
             }
         } else {
-            out.skipped.push(Skipped { place: place.at_field("schema"), reason: "not a FollowTheMoney entity".into() });
+            out.skipped.push(Skipped {
+                place: place.at_field("schema"),
+                reason: "not a FollowTheMoney entity".into(),
+            });
         }
     }
     for (place, o, a, pct) in raw_edges {
@@ -190,14 +211,23 @@ pub fn parse_ftm_ownership(path: &Path, text: &str) -> Result<LoadedOwnership, S
         let percent = match pct.as_deref().map(parse_percent) {
             Some(Ok(p)) => p,
             Some(Err(reason)) => {
-                out.skipped.push(Skipped { place: place.at_field("properties.percentage"), reason });
+                out.skipped.push(Skipped {
+                    place: place.at_field("properties.percentage"),
+                    reason,
+                });
                 continue;
             }
             None => 0.0,
         };
         let (on, oc) = out.parties.get(&o).cloned().unwrap_or((o.clone(), None));
         let (an, ac) = out.parties.get(&a).cloned().unwrap_or((a.clone(), None));
-        out.edges.push(OwnershipEdge { owner: on, owned: an, percent, owner_country: oc, owned_country: ac });
+        out.edges.push(OwnershipEdge {
+            owner: on,
+            owned: an,
+            percent,
+            owner_country: oc,
+            owned_country: ac,
+        });
     }
     Ok(out)
 }
@@ -299,7 +329,9 @@ impl OwnershipGraph {
 
     /// The recorded country of a party.
     pub fn country(&self, name: &str) -> Option<&str> {
-        self.index.get(&key(name)).and_then(|&i| self.countries[i].as_deref())
+        self.index
+            .get(&key(name))
+            .and_then(|&i| self.countries[i].as_deref())
     }
 
     /// Listed ownership of `party`; `listed(name)` says whether a party is listed itself.
@@ -314,7 +346,15 @@ impl OwnershipGraph {
         let mut paths = 0usize;
         let mut stack_path = vec![target];
         on_path[target] = true;
-        self.walk_up(target, 1.0, &is_listed, &mut on_path, &mut stack_path, &mut stakes, &mut paths);
+        self.walk_up(
+            target,
+            1.0,
+            &is_listed,
+            &mut on_path,
+            &mut stack_path,
+            &mut stakes,
+            &mut paths,
+        );
         let mut stakes: Vec<ListedStake> = stakes
             .into_iter()
             .map(|(o, (p, path))| ListedStake {
@@ -323,7 +363,11 @@ impl OwnershipGraph {
                 path: path.iter().rev().map(|&i| self.names[i].clone()).collect(),
             })
             .collect();
-        stakes.sort_by(|a, b| b.percent.total_cmp(&a.percent).then_with(|| a.owner.cmp(&b.owner)));
+        stakes.sort_by(|a, b| {
+            b.percent
+                .total_cmp(&a.percent)
+                .then_with(|| a.owner.cmp(&b.owner))
+        });
         let percent = stakes.iter().map(|s| s.percent).sum::<f64>().min(100.0);
         // Captured: fixpoint propagation.
         let mut captured = is_listed.clone();
@@ -333,7 +377,11 @@ impl OwnershipGraph {
                 if captured[x] {
                     continue;
                 }
-                let share: f64 = self.owners_of[x].iter().filter(|(o, _)| captured[*o]).map(|(_, p)| p).sum();
+                let share: f64 = self.owners_of[x]
+                    .iter()
+                    .filter(|(o, _)| captured[*o])
+                    .map(|(_, p)| p)
+                    .sum();
                 if share >= 0.5 - 1e-9 {
                     captured[x] = true;
                     changed = true;
@@ -422,13 +470,24 @@ mod tests {
     use super::*;
 
     fn e(o: &str, a: &str, p: f64) -> OwnershipEdge {
-        OwnershipEdge { owner: o.into(), owned: a.into(), percent: p, owner_country: None, owned_country: None }
+        OwnershipEdge {
+            owner: o.into(),
+            owned: a.into(),
+            percent: p,
+            owner_country: None,
+            owned_country: None,
+        }
     }
 
     #[test]
     fn chains_multiply_and_paths_sum() {
         // L owns 60% of A and 30% of B; A owns 50% of X; B owns 40% of X.
-        let g = OwnershipGraph::new(&[e("L", "A", 60.0), e("L", "B", 30.0), e("A", "X", 50.0), e("B", "X", 40.0)]);
+        let g = OwnershipGraph::new(&[
+            e("L", "A", 60.0),
+            e("L", "B", 30.0),
+            e("A", "X", 50.0),
+            e("B", "X", 40.0),
+        ]);
         let r = g.listed_ownership("X", &|n| n == "L");
         assert!((r.percent - (30.0 + 12.0)).abs() < 1e-9, "{r:?}");
         // A is captured (60% by L), and owns 50% of X: captured under the propagation reading.
@@ -449,7 +508,13 @@ mod tests {
     #[test]
     fn ultimate_parent_country() {
         let g = OwnershipGraph::new(&[
-            OwnershipEdge { owner: "HoldCo".into(), owned: "MidCo".into(), percent: 100.0, owner_country: Some("CN".into()), owned_country: Some("HK".into()) },
+            OwnershipEdge {
+                owner: "HoldCo".into(),
+                owned: "MidCo".into(),
+                percent: 100.0,
+                owner_country: Some("CN".into()),
+                owned_country: Some("HK".into()),
+            },
             e("MidCo", "Shell Sdn Bhd", 70.0),
             e("Local Investor", "Shell Sdn Bhd", 30.0),
         ]);
@@ -462,8 +527,15 @@ mod tests {
     #[test]
     fn csv_errors_have_places() {
         let e = parse_ownership_csv(Path::new("o.csv"), "owner,owned\nA,B\n").unwrap_err();
-        assert!(e.to_string().contains("o.csv:line 1, field `percent`"), "{e}");
-        let l = parse_ownership_csv(Path::new("o.csv"), "owner,owned,percent\nA,B,150\nA,,10\nA,C,51%\n").unwrap();
+        assert!(
+            e.to_string().contains("o.csv:line 1, field `percent`"),
+            "{e}"
+        );
+        let l = parse_ownership_csv(
+            Path::new("o.csv"),
+            "owner,owned,percent\nA,B,150\nA,,10\nA,C,51%\n",
+        )
+        .unwrap();
         assert_eq!(l.edges.len(), 1);
         assert_eq!(l.skipped.len(), 2);
         assert!(l.skipped[0].to_string().contains("line 2"));
@@ -472,9 +544,12 @@ mod tests {
     #[test]
     fn ftm_ownership_resolves_ids() {
         let text = concat!(
-            r#"{"id":"c1","schema":"Company","properties":{"name":["Parent Co"],"country":["cn"]}}"#, "\n",
-            r#"{"id":"c2","schema":"Company","properties":{"name":["Child Ltd"]}}"#, "\n",
-            r#"{"id":"o1","schema":"Ownership","properties":{"owner":["c1"],"asset":["c2"],"percentage":["75"]}}"#, "\n",
+            r#"{"id":"c1","schema":"Company","properties":{"name":["Parent Co"],"country":["cn"]}}"#,
+            "\n",
+            r#"{"id":"c2","schema":"Company","properties":{"name":["Child Ltd"]}}"#,
+            "\n",
+            r#"{"id":"o1","schema":"Ownership","properties":{"owner":["c1"],"asset":["c2"],"percentage":["75"]}}"#,
+            "\n",
         );
         let l = parse_ftm_ownership(Path::new("o.jsonl"), text).unwrap();
         assert_eq!(l.edges.len(), 1);

@@ -18,7 +18,9 @@ pub enum ScreenCommand {
     )]
     Names(NamesArgs),
     /// Screen one name and explain every hit.
-    #[command(after_help = "Example:\n  chokepoint screen name \"华为技术有限公司\" --list consolidated.json")]
+    #[command(
+        after_help = "Example:\n  chokepoint screen name \"华为技术有限公司\" --list consolidated.json"
+    )]
     Name(NameArgs),
     /// Screen compute customers: list hits, listed ownership, ultimate parent, offshore-access red flags.
     #[command(
@@ -58,7 +60,10 @@ impl ListArgs {
         if let Some(t) = self.review_threshold {
             c.review_threshold = t;
         }
-        for (name, t) in [("--match-threshold", c.match_threshold), ("--review-threshold", c.review_threshold)] {
+        for (name, t) in [
+            ("--match-threshold", c.match_threshold),
+            ("--review-threshold", c.review_threshold),
+        ] {
             if !(0.0..=1.0).contains(&t) {
                 anyhow::bail!("{name} {t} is outside [0, 1]");
             }
@@ -169,11 +174,16 @@ fn json_line(id: &str, r: &NameResult, explain: bool) -> serde_json::Value {
 
 fn names(a: NamesArgs, global: &Global) -> anyhow::Result<Outcome> {
     let bar = Bar::new(global.quiet);
-    let (screener, skipped) = load_lists(&a.lists.lists, a.lists.encoding(), a.lists.config()?, &bar)?;
+    let (screener, skipped) =
+        load_lists(&a.lists.lists, a.lists.encoding(), a.lists.config()?, &bar)?;
     report_skipped("lists", &skipped, global.quiet);
     let q = load_queries(&a.queries, a.lists.encoding())?;
     report_skipped("queries", &q.skipped, global.quiet);
-    let input: Vec<(String, Option<String>)> = q.queries.iter().map(|q| (q.name.clone(), q.country.clone())).collect();
+    let input: Vec<(String, Option<String>)> = q
+        .queries
+        .iter()
+        .map(|q| (q.name.clone(), q.country.clone()))
+        .collect();
     let results = screener.screen_many(&input, &bar);
     let mut buf: Vec<u8> = Vec::new();
     let mut flagged = 0usize;
@@ -195,7 +205,8 @@ fn names(a: NamesArgs, global: &Global) -> anyhow::Result<Outcome> {
                     r.decision.as_str(),
                     r.score,
                     query.name,
-                    top.map(|h| format!("  ->  {} [{}] ({})", h.name, h.list_id, h.source)).unwrap_or_default()
+                    top.map(|h| format!("  ->  {} [{}] ({})", h.name, h.list_id, h.source))
+                        .unwrap_or_default()
                 )?;
             }
         }
@@ -210,7 +221,11 @@ fn names(a: NamesArgs, global: &Global) -> anyhow::Result<Outcome> {
             q.skipped.len()
         );
     }
-    Ok(if a.fail_on_findings && flagged > 0 { Outcome::Findings } else { Outcome::Ok })
+    Ok(if a.fail_on_findings && flagged > 0 {
+        Outcome::Findings
+    } else {
+        Outcome::Ok
+    })
 }
 
 fn name(a: NameArgs, global: &Global) -> anyhow::Result<Outcome> {
@@ -218,25 +233,49 @@ fn name(a: NameArgs, global: &Global) -> anyhow::Result<Outcome> {
         anyhow::bail!("empty query: give a name to screen");
     }
     let bar = Bar::new(global.quiet);
-    let (screener, skipped) = load_lists(&a.lists.lists, a.lists.encoding(), a.lists.config()?, &bar)?;
+    let (screener, skipped) =
+        load_lists(&a.lists.lists, a.lists.encoding(), a.lists.config()?, &bar)?;
     report_skipped("lists", &skipped, global.quiet);
     let r = screener.screen(&a.name, a.country.as_deref());
     match global.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&json_line("-", &r, true))?),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json_line("-", &r, true))?
+        ),
         Format::Text => {
-            println!("{}: {} (score {:.2})", r.query, r.decision.as_str(), r.score);
+            println!(
+                "{}: {} (score {:.2})",
+                r.query,
+                r.decision.as_str(),
+                r.score
+            );
             for h in &r.matches {
                 let f = &h.explanation.features;
-                println!("  {:<7} {:.3}  {} [{}] ({})", h.decision.as_str(), h.score, h.name, h.list_id, h.source);
+                println!(
+                    "  {:<7} {:.3}  {} [{}] ({})",
+                    h.decision.as_str(),
+                    h.score,
+                    h.name,
+                    h.list_id,
+                    h.source
+                );
                 println!(
                     "          matched {} `{}`: `{}` ~ `{}`",
-                    h.explanation.variant_kind, h.explanation.matched_variant, h.explanation.query_normalized, h.explanation.variant_normalized
+                    h.explanation.variant_kind,
+                    h.explanation.matched_variant,
+                    h.explanation.query_normalized,
+                    h.explanation.variant_normalized
                 );
                 println!(
                     "          coverage query {:.2} / listed {:.2}, phonetic {:.2}, acronym {}, legal form {:+.2}, country {:+.2}",
                     f.query_coverage, f.entry_coverage, f.phonetic, f.acronym, f.legal_form, f.country
                 );
-                let toks: Vec<String> = h.explanation.tokens.iter().map(|t| format!("{}~{} {:.2}", t.query, t.listed, t.similarity)).collect();
+                let toks: Vec<String> = h
+                    .explanation
+                    .tokens
+                    .iter()
+                    .map(|t| format!("{}~{} {:.2}", t.query, t.listed, t.similarity))
+                    .collect();
                 println!("          words: {}", toks.join(", "));
             }
         }
@@ -247,15 +286,31 @@ fn name(a: NameArgs, global: &Global) -> anyhow::Result<Outcome> {
 fn customers(a: CustomersArgs, global: &Global) -> anyhow::Result<Outcome> {
     let bar = Bar::new(global.quiet);
     let as_of = a.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let run = screen_customers_files(&a.lists.lists, &a.customers, a.ownership.as_deref(), as_of, &bar)?;
+    let run = screen_customers_files(
+        &a.lists.lists,
+        &a.customers,
+        a.ownership.as_deref(),
+        as_of,
+        &bar,
+    )?;
     report_skipped("inputs", &run.skipped, global.quiet);
-    let flagged = run.reports.iter().filter(|r| r.decision != CustomerDecision::Clear).count();
+    let flagged = run
+        .reports
+        .iter()
+        .filter(|r| r.decision != CustomerDecision::Clear)
+        .count();
     let buf = match global.format {
         Format::Json => serde_json::to_vec_pretty(&run.reports)?,
         Format::Text => {
             let mut b = Vec::new();
             for r in &run.reports {
-                writeln!(b, "{:<12} {:<6} {}", r.id, format!("{:?}", r.decision).to_lowercase(), r.name)?;
+                writeln!(
+                    b,
+                    "{:<12} {:<6} {}",
+                    r.id,
+                    format!("{:?}", r.decision).to_lowercase(),
+                    r.name
+                )?;
                 for reason in &r.reasons {
                     writeln!(b, "             - {reason}")?;
                 }
@@ -265,9 +320,17 @@ fn customers(a: CustomersArgs, global: &Global) -> anyhow::Result<Outcome> {
     };
     write_out(a.out.as_ref(), &buf)?;
     if !global.quiet {
-        eprintln!("{} customers screened: {} deny or review", run.reports.len(), flagged);
+        eprintln!(
+            "{} customers screened: {} deny or review",
+            run.reports.len(),
+            flagged
+        );
     }
-    Ok(if a.fail_on_findings && flagged > 0 { Outcome::Findings } else { Outcome::Ok })
+    Ok(if a.fail_on_findings && flagged > 0 {
+        Outcome::Findings
+    } else {
+        Outcome::Ok
+    })
 }
 
 fn write_out(out: Option<&PathBuf>, buf: &[u8]) -> anyhow::Result<()> {
