@@ -25,32 +25,90 @@ const FIBRE_KM_PER_MS: f64 = 204.2;
 
 /// Landmark network: real cities (approximate coordinates), none in a restricted destination.
 const LANDMARKS: &[(&str, f64, f64)] = &[
-    ("kuala-lumpur", 3.139, 101.687), ("singapore", 1.352, 103.820), ("jakarta", -6.209, 106.846),
-    ("bangkok", 13.756, 100.502), ("manila", 14.600, 120.984), ("ho-chi-minh", 10.823, 106.630),
-    ("hanoi", 21.028, 105.834), ("taipei", 25.033, 121.565), ("tokyo", 35.676, 139.650),
-    ("osaka", 34.694, 135.502), ("seoul", 37.567, 126.978), ("sydney", -33.869, 151.209),
-    ("melbourne", -37.814, 144.963), ("auckland", -36.848, 174.763), ("mumbai", 19.076, 72.878),
-    ("delhi", 28.614, 77.209), ("chennai", 13.083, 80.271), ("dubai", 25.205, 55.271),
-    ("riyadh", 24.713, 46.675), ("tel-aviv", 32.085, 34.782), ("istanbul", 41.008, 28.978),
-    ("frankfurt", 50.110, 8.682), ("london", 51.507, -0.128), ("paris", 48.857, 2.352),
-    ("amsterdam", 52.370, 4.895), ("stockholm", 59.329, 18.069), ("warsaw", 52.230, 21.012),
-    ("madrid", 40.417, -3.704), ("lagos", 6.524, 3.379), ("nairobi", -1.292, 36.822),
-    ("johannesburg", -26.204, 28.047), ("cairo", 30.044, 31.236), ("sao-paulo", -23.551, -46.633),
-    ("santiago", -33.449, -70.669), ("bogota", 4.711, -74.072), ("mexico-city", 19.433, -99.133),
-    ("ashburn", 39.044, -77.487), ("dallas", 32.777, -96.797), ("chicago", 41.878, -87.630),
-    ("los-angeles", 34.052, -118.244), ("seattle", 47.606, -122.332), ("toronto", 43.653, -79.383),
-    ("almaty", 43.222, 76.851), ("ulaanbaatar", 47.886, 106.906), ("dhaka", 23.810, 90.413),
+    ("kuala-lumpur", 3.139, 101.687),
+    ("singapore", 1.352, 103.820),
+    ("jakarta", -6.209, 106.846),
+    ("bangkok", 13.756, 100.502),
+    ("manila", 14.600, 120.984),
+    ("ho-chi-minh", 10.823, 106.630),
+    ("hanoi", 21.028, 105.834),
+    ("taipei", 25.033, 121.565),
+    ("tokyo", 35.676, 139.650),
+    ("osaka", 34.694, 135.502),
+    ("seoul", 37.567, 126.978),
+    ("sydney", -33.869, 151.209),
+    ("melbourne", -37.814, 144.963),
+    ("auckland", -36.848, 174.763),
+    ("mumbai", 19.076, 72.878),
+    ("delhi", 28.614, 77.209),
+    ("chennai", 13.083, 80.271),
+    ("dubai", 25.205, 55.271),
+    ("riyadh", 24.713, 46.675),
+    ("tel-aviv", 32.085, 34.782),
+    ("istanbul", 41.008, 28.978),
+    ("frankfurt", 50.110, 8.682),
+    ("london", 51.507, -0.128),
+    ("paris", 48.857, 2.352),
+    ("amsterdam", 52.370, 4.895),
+    ("stockholm", 59.329, 18.069),
+    ("warsaw", 52.230, 21.012),
+    ("madrid", 40.417, -3.704),
+    ("lagos", 6.524, 3.379),
+    ("nairobi", -1.292, 36.822),
+    ("johannesburg", -26.204, 28.047),
+    ("cairo", 30.044, 31.236),
+    ("sao-paulo", -23.551, -46.633),
+    ("santiago", -33.449, -70.669),
+    ("bogota", 4.711, -74.072),
+    ("mexico-city", 19.433, -99.133),
+    ("ashburn", 39.044, -77.487),
+    ("dallas", 32.777, -96.797),
+    ("chicago", 41.878, -87.630),
+    ("los-angeles", 34.052, -118.244),
+    ("seattle", 47.606, -122.332),
+    ("toronto", 43.653, -79.383),
+    ("almaty", 43.222, 76.851),
+    ("ulaanbaatar", 47.886, 106.906),
+    ("dhaka", 23.810, 90.413),
 ];
 
 /// Data-centre sites of honest chips (not in restricted destinations).
 const SITES: &[(f64, f64)] = &[
-    (3.139, 101.687), (2.922, 101.656), (5.414, 100.329), (1.492, 103.741), (1.352, 103.820),
-    (-6.209, 106.846), (13.756, 100.502), (14.600, 120.984), (10.823, 106.630), (21.028, 105.834),
-    (25.033, 121.565), (22.627, 120.301), (35.676, 139.650), (34.694, 135.502), (37.567, 126.978),
-    (35.180, 129.076), (-33.869, 151.209), (-31.950, 115.860), (19.076, 72.878), (17.385, 78.487),
-    (12.972, 77.595), (25.205, 55.271), (24.713, 46.675), (50.110, 8.682), (53.350, -6.260),
-    (51.507, -0.128), (52.370, 4.895), (60.170, 24.940), (39.044, -77.487), (33.449, -112.074),
-    (45.523, -122.676), (37.387, -121.962), (41.878, -87.630), (-23.551, -46.633), (43.222, 76.851),
+    (3.139, 101.687),
+    (2.922, 101.656),
+    (5.414, 100.329),
+    (1.492, 103.741),
+    (1.352, 103.820),
+    (-6.209, 106.846),
+    (13.756, 100.502),
+    (14.600, 120.984),
+    (10.823, 106.630),
+    (21.028, 105.834),
+    (25.033, 121.565),
+    (22.627, 120.301),
+    (35.676, 139.650),
+    (34.694, 135.502),
+    (37.567, 126.978),
+    (35.180, 129.076),
+    (-33.869, 151.209),
+    (-31.950, 115.860),
+    (19.076, 72.878),
+    (17.385, 78.487),
+    (12.972, 77.595),
+    (25.205, 55.271),
+    (24.713, 46.675),
+    (50.110, 8.682),
+    (53.350, -6.260),
+    (51.507, -0.128),
+    (52.370, 4.895),
+    (60.170, 24.940),
+    (39.044, -77.487),
+    (33.449, -112.074),
+    (45.523, -122.676),
+    (37.387, -121.962),
+    (41.878, -87.630),
+    (-23.551, -46.633),
+    (43.222, 76.851),
 ];
 
 /// Places really inside restricted destinations, each with the licensed site a smuggler claims.
@@ -154,7 +212,11 @@ fn main() {
         .unwrap_or(100_000);
     let cfg = SolverConfig::default();
     let _ = CountryIndex::bundled();
-    println!("# chokepoint-geoloc benchmark ({n} trials per experiment, v = {} km/ms, {} threads)\n", cfg.speed_km_per_ms, rayon::current_num_threads());
+    println!(
+        "# chokepoint-geoloc benchmark ({n} trials per experiment, v = {} km/ms, {} threads)\n",
+        cfg.speed_km_per_ms,
+        rayon::current_num_threads()
+    );
 
     // 1. Honest chips, 8 nearest landmarks, realistic delay.
     let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -163,20 +225,38 @@ fn main() {
             let (la, lo) = SITES[rng.random_range(0..SITES.len())];
             let site = offset(&mut rng, p(la, lo), rng.random_range(0.0..30.0));
             let lms = nearest_landmarks(site, 8, 0.0);
-            Trial { claim: site, bounds: bounds(&mut rng, site, &lms, 1.2) }
+            Trial {
+                claim: site,
+                bounds: bounds(&mut rng, site, &lms, 1.2),
+            }
         })
         .collect();
     let (v, secs) = run(&honest, &cfg);
     println!("## 1. Honest chips (paths 1.2–2x great circle, jitter, queueing, processing)\n");
     println!("| trials | VERIFIED | UNVERIFIED | INCONSISTENT |\n|---|---|---|---|");
-    println!("| {} | {} | {} | {} |\n", n, count(&v, Verdict::Verified), count(&v, Verdict::Unverified), count(&v, Verdict::Inconsistent));
-    println!("Solver throughput, {} chips x 8 landmarks: {:.0} chips/s ({:.2} s)\n", n, n as f64 / secs, secs);
+    println!(
+        "| {} | {} | {} | {} |\n",
+        n,
+        count(&v, Verdict::Verified),
+        count(&v, Verdict::Unverified),
+        count(&v, Verdict::Inconsistent)
+    );
+    println!(
+        "Solver throughput, {} chips x 8 landmarks: {:.0} chips/s ({:.2} s)\n",
+        n,
+        n as f64 / secs,
+        secs
+    );
 
     // 2. Chips really inside restricted destinations.
     let m = n / 5;
     println!("## 2. Chips inside restricted destinations claiming a nearby licensed site ({m} trials per model)\n");
     println!("| delay model | speed bound | trials | VERIFIED | UNVERIFIED | INCONSISTENT |\n|---|---|---|---|---|---|");
-    for (label, path_lo, speed) in [("realistic 1.2–2x", 1.2, 200.0), ("adversarial straight fibre 1.0–2x", 1.0, 200.0), ("adversarial straight fibre 1.0–2x", 1.0, 300.0)] {
+    for (label, path_lo, speed) in [
+        ("realistic 1.2–2x", 1.2, 200.0),
+        ("adversarial straight fibre 1.0–2x", 1.0, 200.0),
+        ("adversarial straight fibre 1.0–2x", 1.0, 300.0),
+    ] {
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         let trials: Vec<Trial> = (0..m)
             .map(|_| {
@@ -185,12 +265,23 @@ fn main() {
                 let claim = offset(&mut rng, p(cla, clo), rng.random_range(0.0..20.0));
                 // Landmarks near the licensed site (where a verifier puts them).
                 let lms = nearest_landmarks(claim, 8, 0.0);
-                Trial { claim, bounds: bounds(&mut rng, truth, &lms, path_lo) }
+                Trial {
+                    claim,
+                    bounds: bounds(&mut rng, truth, &lms, path_lo),
+                }
             })
             .collect();
-        let c = SolverConfig { speed_km_per_ms: speed, ..SolverConfig::default() };
+        let c = SolverConfig {
+            speed_km_per_ms: speed,
+            ..SolverConfig::default()
+        };
         let (v, _) = run(&trials, &c);
-        println!("| {label} | {speed} km/ms | {m} | {} | {} | {} |", count(&v, Verdict::Verified), count(&v, Verdict::Unverified), count(&v, Verdict::Inconsistent));
+        println!(
+            "| {label} | {speed} km/ms | {m} | {} | {} | {} |",
+            count(&v, Verdict::Verified),
+            count(&v, Verdict::Unverified),
+            count(&v, Verdict::Inconsistent)
+        );
     }
     println!();
 
@@ -204,19 +295,29 @@ fn main() {
             let mut lms = vec![("near".to_string(), near)];
             lms.extend(nearest_landmarks(truth, 7, 200.0));
             let claim = offset(&mut rng, truth, rng.random_range(1000.0..3000.0));
-            Trial { claim, bounds: bounds(&mut rng, truth, &lms, 1.2) }
+            Trial {
+                claim,
+                bounds: bounds(&mut rng, truth, &lms, 1.2),
+            }
         })
         .collect();
     let (v, _) = run(&lies, &cfg);
     println!("## 3. Lies of 1,000–3,000 km, a landmark within 200 km of the true site\n");
-    println!("INCONSISTENT in {} of {} trials ({:.3}%)\n", count(&v, Verdict::Inconsistent), n, 100.0 * count(&v, Verdict::Inconsistent) as f64 / n as f64);
+    println!(
+        "INCONSISTENT in {} of {} trials ({:.3}%)\n",
+        count(&v, Verdict::Inconsistent),
+        n,
+        100.0 * count(&v, Verdict::Inconsistent) as f64 / n as f64
+    );
 
     // 4. Detection rate against nearest-landmark distance and lie size.
     let k = (n / 50).max(200);
     println!("## 4. Detection rate (INCONSISTENT %) by nearest-landmark distance and lie size ({k} trials per cell)\n");
     let lies_km = [250.0, 500.0, 1000.0, 2000.0, 3000.0];
     print!("| nearest landmark |");
-    for l in lies_km { print!(" lie {l:.0} km |"); }
+    for l in lies_km {
+        print!(" lie {l:.0} km |");
+    }
     println!("\n|---|{}", "---|".repeat(lies_km.len()));
     for dist in [25.0, 100.0, 200.0, 500.0, 1000.0, 1500.0] {
         print!("| {dist:.0} km |");
@@ -229,11 +330,17 @@ fn main() {
                     let mut lms = vec![("nearest".to_string(), offset(&mut rng, truth, dist))];
                     lms.extend(nearest_landmarks(truth, 7, dist));
                     let claim = offset(&mut rng, truth, lie);
-                    Trial { claim, bounds: bounds(&mut rng, truth, &lms, 1.2) }
+                    Trial {
+                        claim,
+                        bounds: bounds(&mut rng, truth, &lms, 1.2),
+                    }
                 })
                 .collect();
             let (v, _) = run(&trials, &cfg);
-            print!(" {:.1} |", 100.0 * count(&v, Verdict::Inconsistent) as f64 / k as f64);
+            print!(
+                " {:.1} |",
+                100.0 * count(&v, Verdict::Inconsistent) as f64 / k as f64
+            );
         }
         println!();
     }
@@ -244,18 +351,30 @@ fn main() {
     println!("Chips really in southern China claiming Kuala Lumpur, landmarks only outside China; and honest Kuala Lumpur chips with the nearest landmark at a given distance.\n");
     println!("| case | VERIFIED % | UNVERIFIED % | INCONSISTENT % |\n|---|---|---|---|");
     let kl = p(3.139, 101.687);
-    for (name, la, lo) in [("Shenzhen claiming KL", 22.543, 114.058), ("Haikou (Hainan) claiming KL", 20.044, 110.199), ("Nanning claiming KL", 22.817, 108.366)] {
+    for (name, la, lo) in [
+        ("Shenzhen claiming KL", 22.543, 114.058),
+        ("Haikou (Hainan) claiming KL", 20.044, 110.199),
+        ("Nanning claiming KL", 22.817, 108.366),
+    ] {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let trials: Vec<Trial> = (0..k)
             .map(|_| {
                 let truth = offset(&mut rng, p(la, lo), rng.random_range(0.0..20.0));
                 let lms = nearest_landmarks(kl, 8, 0.0);
-                Trial { claim: kl, bounds: bounds(&mut rng, truth, &lms, 1.2) }
+                Trial {
+                    claim: kl,
+                    bounds: bounds(&mut rng, truth, &lms, 1.2),
+                }
             })
             .collect();
         let (v, _) = run(&trials, &cfg);
         let pc = |x| 100.0 * count(&v, x) as f64 / k as f64;
-        println!("| {name} | {:.1} | {:.1} | {:.1} |", pc(Verdict::Verified), pc(Verdict::Unverified), pc(Verdict::Inconsistent));
+        println!(
+            "| {name} | {:.1} | {:.1} | {:.1} |",
+            pc(Verdict::Verified),
+            pc(Verdict::Unverified),
+            pc(Verdict::Inconsistent)
+        );
     }
     for dist in [25.0, 100.0, 300.0, 600.0, 1000.0, 1500.0] {
         let mut rng = ChaCha8Rng::seed_from_u64(6);
@@ -264,30 +383,54 @@ fn main() {
                 let site = offset(&mut rng, kl, rng.random_range(0.0..20.0));
                 let mut lms = vec![("nearest".to_string(), offset(&mut rng, site, dist))];
                 lms.extend(nearest_landmarks(site, 7, dist));
-                Trial { claim: site, bounds: bounds(&mut rng, site, &lms, 1.2) }
+                Trial {
+                    claim: site,
+                    bounds: bounds(&mut rng, site, &lms, 1.2),
+                }
             })
             .collect();
         let (v, _) = run(&trials, &cfg);
         let pc = |x| 100.0 * count(&v, x) as f64 / k as f64;
-        println!("| honest KL chip, nearest landmark {dist:.0} km | {:.1} | {:.1} | {:.1} |", pc(Verdict::Verified), pc(Verdict::Unverified), pc(Verdict::Inconsistent));
+        println!(
+            "| honest KL chip, nearest landmark {dist:.0} km | {:.1} | {:.1} | {:.1} |",
+            pc(Verdict::Verified),
+            pc(Verdict::Unverified),
+            pc(Verdict::Inconsistent)
+        );
     }
     println!();
 
     // 5. Probes per second on loopback.
     let chip = keys::generate().expect("os randomness");
-    let (addr, stop, _c, h) = spawn_agent("127.0.0.1:0".parse().expect("literal address"), Agent::new(chip, "bench-chip").expect("valid id")).expect("bind loopback");
-    let mut lm = Landmark::new(keys::generate().expect("os randomness"), "bench-lm", p(0.0, 0.0)).expect("valid id");
+    let (addr, stop, _c, h) = spawn_agent(
+        "127.0.0.1:0".parse().expect("literal address"),
+        Agent::new(chip, "bench-chip").expect("valid id"),
+    )
+    .expect("bind loopback");
+    let mut lm = Landmark::new(
+        keys::generate().expect("os randomness"),
+        "bench-lm",
+        p(0.0, 0.0),
+    )
+    .expect("valid id");
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind loopback");
     let probes = 20_000u32;
     let t = Instant::now();
     let mut done = 0u32;
     while done < probes {
-        let m = lm.measure(&sock, addr, 1000, &|_| None).expect("loopback measurement");
+        let m = lm
+            .measure(&sock, addr, 1000, &|_| None)
+            .expect("loopback measurement");
         done += m.probes_ok;
     }
     let secs = t.elapsed().as_secs_f64();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = h.join();
-    println!("## 5. Landmark probes on loopback (sign + verify + timing, one landmark, sequential)\n");
-    println!("{done} verified probes in {secs:.2} s: {:.0} probes/s", done as f64 / secs);
+    println!(
+        "## 5. Landmark probes on loopback (sign + verify + timing, one landmark, sequential)\n"
+    );
+    println!(
+        "{done} verified probes in {secs:.2} s: {:.0} probes/s",
+        done as f64 / secs
+    );
 }

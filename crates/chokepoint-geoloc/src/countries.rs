@@ -156,8 +156,11 @@ impl RestrictedSet {
     /// The default: U.S. Country Group D:5 plus Hong Kong and Macau (see the data file).
     pub fn default_set() -> RestrictedSet {
         // The bundled file is checked by a unit test, so parsing it cannot fail at run time.
-        Self::parse(DEFAULT_RESTRICTED_TOML, Path::new("data/restricted-destinations.toml"))
-            .expect("bundled restricted-destinations.toml is valid")
+        Self::parse(
+            DEFAULT_RESTRICTED_TOML,
+            Path::new("data/restricted-destinations.toml"),
+        )
+        .expect("bundled restricted-destinations.toml is valid")
     }
 
     /// Reads a list in the format of `data/restricted-destinations.toml`.
@@ -223,7 +226,11 @@ mod tests {
         assert!(idx.countries(22.1987, 113.5439).contains(&"MO".to_string())); // Macau
         assert_eq!(idx.countries(25.033, 121.5654), vec!["TW"]); // Taipei
         assert_eq!(idx.countries(1.3521, 103.8198), vec!["SG"]);
-        assert!(idx.countries(-40.0, -20.0).is_empty(), "{:?}", idx.countries(-40.0, -20.0)); // South Atlantic
+        assert!(
+            idx.countries(-40.0, -20.0).is_empty(),
+            "{:?}",
+            idx.countries(-40.0, -20.0)
+        ); // South Atlantic
     }
 
     #[test]

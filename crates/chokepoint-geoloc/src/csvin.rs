@@ -33,20 +33,13 @@ struct Table {
     rows: Vec<(u64, csv::StringRecord)>,
 }
 
-fn read_table(
-    reader: impl Read,
-    path: &Path,
-    required: &[&str],
-) -> Result<Table, GeolocError> {
+fn read_table(reader: impl Read, path: &Path, required: &[&str]) -> Result<Table, GeolocError> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
         .comment(Some(b'#'))
         .from_reader(reader);
-    let headers = rdr
-        .headers()
-        .map_err(|e| csv_error(path, e))?
-        .clone();
+    let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
     let columns: HashMap<String, usize> = headers
         .iter()
         .enumerate()
@@ -349,7 +342,11 @@ mod tests {
     use crate::Verdict;
 
     fn lm() -> BTreeMap<String, GeoPoint> {
-        read_landmarks("id,lat,lon\nkul,3.139,101.687\n".as_bytes(), Path::new("l.csv")).unwrap()
+        read_landmarks(
+            "id,lat,lon\nkul,3.139,101.687\n".as_bytes(),
+            Path::new("l.csv"),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -366,8 +363,18 @@ mod tests {
 
     #[test]
     fn negative_and_nan_rtt_are_rejected() {
-        let claims = vec![("c1".to_string(), GeoPoint { lat: 3.0, lon: 101.0 })];
-        for (v, want) in [("-1", "positive"), ("NaN", "finite"), ("abc", "not a number")] {
+        let claims = vec![(
+            "c1".to_string(),
+            GeoPoint {
+                lat: 3.0,
+                lon: 101.0,
+            },
+        )];
+        for (v, want) in [
+            ("-1", "positive"),
+            ("NaN", "finite"),
+            ("abc", "not a number"),
+        ] {
             let text = format!("chip_id,landmark_id,rtt_ms\nc1,kul,1.0\nc1,kul,{v}\n");
             let e = read_measurements(text.as_bytes(), Path::new("m.csv"), &lm(), &claims)
                 .unwrap_err()
@@ -379,7 +386,13 @@ mod tests {
 
     #[test]
     fn unknown_landmark_and_unclaimed_chip_are_rejected() {
-        let claims = vec![("c1".to_string(), GeoPoint { lat: 3.0, lon: 101.0 })];
+        let claims = vec![(
+            "c1".to_string(),
+            GeoPoint {
+                lat: 3.0,
+                lon: 101.0,
+            },
+        )];
         let e = read_measurements(
             "chip_id,landmark_id,rtt_ms\nc1,nowhere,1.0\n".as_bytes(),
             Path::new("m.csv"),
@@ -388,7 +401,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("line 2, field `landmark_id`") && e.contains("nowhere"), "{e}");
+        assert!(
+            e.contains("line 2, field `landmark_id`") && e.contains("nowhere"),
+            "{e}"
+        );
         let e = read_measurements(
             "chip_id,landmark_id,rtt_ms\nc9,kul,1.0\n".as_bytes(),
             Path::new("m.csv"),
@@ -408,7 +424,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("c.csv:line 3, field `chip_id`") && e.contains("duplicate"), "{e}");
+        assert!(
+            e.contains("c.csv:line 3, field `chip_id`") && e.contains("duplicate"),
+            "{e}"
+        );
         let e = read_claims("chip,lat,lon\nc1,1,1\n".as_bytes(), Path::new("c.csv"))
             .unwrap_err()
             .to_string();
@@ -421,7 +440,13 @@ mod tests {
 
     #[test]
     fn minimum_of_several_probes_is_kept() {
-        let claims = vec![("c1".to_string(), GeoPoint { lat: 3.0, lon: 101.0 })];
+        let claims = vec![(
+            "c1".to_string(),
+            GeoPoint {
+                lat: 3.0,
+                lon: 101.0,
+            },
+        )];
         let b = read_measurements(
             "chip_id,landmark_id,rtt_ms\nc1,kul,3.0\nc1,kul,1.5\nc1,kul,2.0\n".as_bytes(),
             Path::new("m.csv"),
@@ -435,10 +460,18 @@ mod tests {
     #[test]
     fn bundled_sample_solves_with_all_three_verdicts() {
         let dir = tempfile::tempdir().unwrap();
-        let out = solve_sample(dir.path(), &SolverConfig::default(), &chokepoint_core::NoProgress)
-            .unwrap();
+        let out = solve_sample(
+            dir.path(),
+            &SolverConfig::default(),
+            &chokepoint_core::NoProgress,
+        )
+        .unwrap();
         let verdicts: Vec<Verdict> = out.iter().map(|a| a.verdict).collect();
-        for v in [Verdict::Verified, Verdict::Inconsistent, Verdict::Unverified] {
+        for v in [
+            Verdict::Verified,
+            Verdict::Inconsistent,
+            Verdict::Unverified,
+        ] {
             assert!(verdicts.contains(&v), "{v} missing in {verdicts:?}");
         }
     }

@@ -65,8 +65,11 @@ pub fn write_key_files(
     let mut pub_path = path.as_os_str().to_owned();
     pub_path.push(".pub");
     let pub_path = PathBuf::from(pub_path);
-    std::fs::write(&pub_path, format!("{PUBLIC_HEADER}\n{id_line}public: {public}\n"))
-        .map_err(io(&pub_path))?;
+    std::fs::write(
+        &pub_path,
+        format!("{PUBLIC_HEADER}\n{id_line}public: {public}\n"),
+    )
+    .map_err(io(&pub_path))?;
     Ok(pub_path)
 }
 
@@ -94,7 +97,8 @@ fn parse_fields(text: &str) -> Fields {
             continue;
         }
         if let Some((k, v)) = line.split_once(':') {
-            f.values.push((n, k.trim().to_string(), v.trim().to_string()));
+            f.values
+                .push((n, k.trim().to_string(), v.trim().to_string()));
         } else {
             f.values.push((n, String::new(), line.to_string()));
         }
@@ -131,7 +135,10 @@ fn read(path: &Path) -> Result<String, GeolocError> {
         source,
     })?;
     String::from_utf8(bytes).map_err(|_| {
-        GeolocError::invalid(Place::file(path), "not a key file (not UTF-8 text)".to_string())
+        GeolocError::invalid(
+            Place::file(path),
+            "not a key file (not UTF-8 text)".to_string(),
+        )
     })
 }
 
@@ -219,7 +226,10 @@ mod tests {
         assert_eq!(load_verifying_key(&pubp).unwrap(), k.verifying_key());
         assert_eq!(load_verifying_key(&p).unwrap(), k.verifying_key());
         assert_eq!(key_file_id(&pubp).unwrap().as_deref(), Some("chip-1"));
-        assert!(write_key_files(&p, &k, None).is_err(), "never overwrites a key");
+        assert!(
+            write_key_files(&p, &k, None).is_err(),
+            "never overwrites a key"
+        );
     }
 
     #[test]
@@ -231,11 +241,17 @@ mod tests {
         // Cut in the middle of the secret.
         let cut = &full[..full.find("secret: ").unwrap() + 8 + 40];
         let e = parse_signing_key(cut, &p).unwrap_err().to_string();
-        assert!(e.contains("line 3, field `secret`") && e.contains("found 40"), "{e}");
+        assert!(
+            e.contains("line 3, field `secret`") && e.contains("found 40"),
+            "{e}"
+        );
         // Cut before the public line.
         let cut = &full[..full.find("public:").unwrap()];
         let e = parse_signing_key(cut, &p).unwrap_err().to_string();
-        assert!(e.contains("field `public`") && e.contains("truncated"), "{e}");
+        assert!(
+            e.contains("field `public`") && e.contains("truncated"),
+            "{e}"
+        );
         let e = parse_signing_key("", &p).unwrap_err().to_string();
         assert!(e.contains("line 1"), "{e}");
     }

@@ -78,7 +78,9 @@ pub fn check_id(id: &str) -> Result<(), String> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-')))
     {
-        return Err(format!("id `{id}` contains `{c}`; use letters, digits, . _ : -"));
+        return Err(format!(
+            "id `{id}` contains `{c}`; use letters, digits, . _ : -"
+        ));
     }
     Ok(())
 }
@@ -92,7 +94,9 @@ fn get_id(buf: &[u8], what: &str) -> Result<String, Reject> {
     let raw = &buf[..ID_LEN];
     let end = raw.iter().position(|&b| b == 0).unwrap_or(ID_LEN);
     if raw[end..].iter().any(|&b| b != 0) {
-        return Err(Reject::Malformed(format!("{what}: bytes after the padding")));
+        return Err(Reject::Malformed(format!(
+            "{what}: bytes after the padding"
+        )));
     }
     let s = std::str::from_utf8(&raw[..end])
         .map_err(|_| Reject::Malformed(format!("{what}: not UTF-8")))?;
@@ -102,7 +106,10 @@ fn get_id(buf: &[u8], what: &str) -> Result<String, Reject> {
 
 fn check_header(p: &[u8], ty: u8) -> Result<(), Reject> {
     if p.len() < 8 {
-        return Err(Reject::Malformed(format!("{} bytes, shorter than a header", p.len())));
+        return Err(Reject::Malformed(format!(
+            "{} bytes, shorter than a header",
+            p.len()
+        )));
     }
     if p[0..4] != MAGIC {
         return Err(Reject::Malformed("bad magic".into()));
@@ -111,7 +118,10 @@ fn check_header(p: &[u8], ty: u8) -> Result<(), Reject> {
         return Err(Reject::Malformed(format!("unsupported version {}", p[4])));
     }
     if p[5] != ty {
-        return Err(Reject::Malformed(format!("type {} where {ty} was expected", p[5])));
+        return Err(Reject::Malformed(format!(
+            "type {} where {ty} was expected",
+            p[5]
+        )));
     }
     let declared = u16::from_be_bytes([p[6], p[7]]) as usize;
     if declared != PACKET_LEN || p.len() != PACKET_LEN {
@@ -295,7 +305,12 @@ impl Agent {
             }
         }
         self.counter += 1;
-        let msg = answer_message(&probe.nonce, &self.chip_id, &probe.landmark_id, self.counter);
+        let msg = answer_message(
+            &probe.nonce,
+            &self.chip_id,
+            &probe.landmark_id,
+            self.counter,
+        );
         let sig = self.key.sign(&msg);
         Ok(Answer {
             nonce: probe.nonce,
@@ -610,7 +625,8 @@ impl Landmark {
                     });
                     continue;
                 }
-                self.last_counter.insert(answer.chip_id.clone(), answer.counter);
+                self.last_counter
+                    .insert(answer.chip_id.clone(), answer.counter);
                 consumed.insert(nonce);
                 chip.get_or_insert((answer.chip_id.clone(), answer.chip_key));
                 if best.as_ref().is_none_or(|(b, _)| rtt < *b) {
@@ -641,7 +657,9 @@ impl Landmark {
             signature: String::new(),
         };
         // The message is built from fields this function just set from checked values.
-        let msg = m.message().map_err(|e| GeolocError::Rejected(e.to_string()))?;
+        let msg = m
+            .message()
+            .map_err(|e| GeolocError::Rejected(e.to_string()))?;
         m.signature = hex::encode(self.key.sign(&msg).to_bytes());
         Ok(m)
     }
@@ -652,8 +670,15 @@ impl Landmark {
 pub fn spawn_agent(
     bind: SocketAddr,
     mut agent: Agent,
-) -> Result<(SocketAddr, Arc<AtomicBool>, Arc<Counters>, std::thread::JoinHandle<()>), GeolocError>
-{
+) -> Result<
+    (
+        SocketAddr,
+        Arc<AtomicBool>,
+        Arc<Counters>,
+        std::thread::JoinHandle<()>,
+    ),
+    GeolocError,
+> {
     let socket = UdpSocket::bind(bind).map_err(|source| GeolocError::Net {
         what: format!("bind {bind}"),
         source,
@@ -718,7 +743,10 @@ mod tests {
             Err(Reject::Stale { .. })
         ));
         a.handle(&probe(2, now), now).unwrap();
-        assert!(matches!(a.handle(&probe(2, now), now), Err(Reject::ReusedNonce(_))));
+        assert!(matches!(
+            a.handle(&probe(2, now), now),
+            Err(Reject::ReusedNonce(_))
+        ));
         let good = probe(3, now);
         for bad in [
             &good[..7],
@@ -762,9 +790,11 @@ mod tests {
     fn loopback_measurement_is_signed_and_verifiable() {
         let chip_key = generate().unwrap();
         let chip_pub = chip_key.verifying_key().to_bytes();
-        let (addr, stop, counters, h) =
-            spawn_agent("127.0.0.1:0".parse().unwrap(), Agent::new(chip_key, "chip-9").unwrap())
-                .unwrap();
+        let (addr, stop, counters, h) = spawn_agent(
+            "127.0.0.1:0".parse().unwrap(),
+            Agent::new(chip_key, "chip-9").unwrap(),
+        )
+        .unwrap();
         let lm_key = generate().unwrap();
         let lm_pub = lm_key.verifying_key();
         let mut lm = Landmark::new(lm_key, "lm-a", GeoPoint { lat: 1.0, lon: 2.0 }).unwrap();
@@ -776,7 +806,10 @@ mod tests {
         m.verify(&lm_pub).unwrap();
         let mut tampered = m.clone();
         tampered.rtt_ms /= 2.0;
-        assert!(tampered.verify(&lm_pub).is_err(), "a smaller RTT cannot be forged");
+        assert!(
+            tampered.verify(&lm_pub).is_err(),
+            "a smaller RTT cannot be forged"
+        );
         // Wrong registered key: refused as a key mismatch.
         let other = generate().unwrap().verifying_key().to_bytes();
         let e = lm.measure(&sock, addr, 2, &|_| Some(other)).unwrap_err();
@@ -784,7 +817,10 @@ mod tests {
         // A replayed answer (old counter) is refused.
         lm.remember_counter("chip-9", u64::MAX);
         assert!(lm.measure(&sock, addr, 2, &|_| None).is_err());
-        assert!(lm.rejected.iter().any(|r| matches!(r, Reject::Replay { .. })));
+        assert!(lm
+            .rejected
+            .iter()
+            .any(|r| matches!(r, Reject::Replay { .. })));
         stop.store(true, Ordering::Relaxed);
         h.join().unwrap();
         assert!(counters.answered.load(Ordering::Relaxed) >= 8);

@@ -165,7 +165,9 @@ pub type Runtime = tokio::runtime::Runtime;
 
 /// A single-threaded runtime (see above).
 pub fn runtime() -> std::io::Result<Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
 }
 
 /// Opens the store at `path` and the registry in it.
@@ -179,8 +181,7 @@ pub fn now_us() -> i64 {
 }
 
 fn point(lat: f64, lon: f64, what: &str) -> Result<GeoPoint, GeolocError> {
-    GeoPoint::new(lat, lon)
-        .map_err(|m| GeolocError::invalid(Place::default().at_field(what), m))
+    GeoPoint::new(lat, lon).map_err(|m| GeolocError::invalid(Place::default().at_field(what), m))
 }
 
 impl Registry {
@@ -201,7 +202,8 @@ impl Registry {
         site_name: &str,
         replace_key: bool,
     ) -> Result<(), GeolocError> {
-        check_id(chip_id).map_err(|m| GeolocError::invalid(Place::default().at_field("chip id"), m))?;
+        check_id(chip_id)
+            .map_err(|m| GeolocError::invalid(Place::default().at_field("chip id"), m))?;
         verifying_key_from_hex(public_key_hex)
             .map_err(|m| GeolocError::invalid(Place::default().at_field("public key"), m))?;
         point(site.lat, site.lon, "site")?;
@@ -301,7 +303,10 @@ impl Registry {
     }
 
     /// The highest counter recorded for each chip from this landmark (seeds its replay check).
-    pub async fn last_counters(&self, landmark_id: &str) -> Result<BTreeMap<String, u64>, GeolocError> {
+    pub async fn last_counters(
+        &self,
+        landmark_id: &str,
+    ) -> Result<BTreeMap<String, u64>, GeolocError> {
         let rows = sqlx::query(
             "SELECT chip_id, MAX(counter) FROM geoloc_measurements WHERE landmark_id = ? GROUP BY chip_id",
         )
@@ -370,15 +375,18 @@ impl Registry {
     /// Checks and records one signed measurement; returns its row id. Nothing is written when a
     /// check fails, except a `key_mismatch` alert.
     pub async fn record_measurement(&self, m: &SignedMeasurement) -> Result<i64, GeolocError> {
-        let reject = |msg: String| GeolocError::Rejected(format!(
-            "measurement of chip `{}` by landmark `{}` rejected: {msg}",
-            m.chip_id, m.landmark_id
-        ));
-        let lm = sqlx::query("SELECT public_key, lat, lon FROM geoloc_landmarks WHERE landmark_id = ?")
-            .bind(&m.landmark_id)
-            .fetch_optional(self.store.pool())
-            .await?
-            .ok_or_else(|| reject("unknown landmark (register it first)".into()))?;
+        let reject = |msg: String| {
+            GeolocError::Rejected(format!(
+                "measurement of chip `{}` by landmark `{}` rejected: {msg}",
+                m.chip_id, m.landmark_id
+            ))
+        };
+        let lm =
+            sqlx::query("SELECT public_key, lat, lon FROM geoloc_landmarks WHERE landmark_id = ?")
+                .bind(&m.landmark_id)
+                .fetch_optional(self.store.pool())
+                .await?
+                .ok_or_else(|| reject("unknown landmark (register it first)".into()))?;
         let lm_key: String = lm.get(0);
         let key = verifying_key_from_hex(&lm_key).map_err(reject)?;
         m.verify(&key).map_err(reject)?;
@@ -394,7 +402,8 @@ impl Registry {
             .await?
             .ok_or_else(|| reject("unknown chip (register it first)".into()))?;
         if chip.public_key != m.chip_key {
-            self.report_key_mismatch(&m.chip_id, &m.landmark_id, &m.chip_key).await?;
+            self.report_key_mismatch(&m.chip_id, &m.landmark_id, &m.chip_key)
+                .await?;
             return Err(reject(format!(
                 "chip signed with key {}, registered key is {}",
                 m.chip_key, chip.public_key
@@ -532,10 +541,17 @@ impl Registry {
         if a.verdict == Verdict::Inconsistent && prev.as_deref() != Some("INCONSISTENT") {
             let msg = format!(
                 "chip {chip_id} is not at its licensed site {}: {}",
-                if chip.site_name.is_empty() { format!("({}, {})", chip.site.lat, chip.site.lon) } else { chip.site_name.clone() },
+                if chip.site_name.is_empty() {
+                    format!("({}, {})", chip.site.lat, chip.site.lon)
+                } else {
+                    chip.site_name.clone()
+                },
                 a.reasons.first().cloned().unwrap_or_default()
             );
-            alerts.push(self.raise(chip_id, "inconsistent", &msg, now_us, Some(vid)).await?);
+            alerts.push(
+                self.raise(chip_id, "inconsistent", &msg, now_us, Some(vid))
+                    .await?,
+            );
         }
 
         if a.verdict == Verdict::Unverified {
@@ -558,7 +574,9 @@ impl Registry {
             .unwrap_or(now_us);
             let limit = policy.unverified_alert_after.as_micros() as i64;
             if now_us - start >= limit
-                && !self.alert_since(chip_id, "unverified_persisting", start).await?
+                && !self
+                    .alert_since(chip_id, "unverified_persisting", start)
+                    .await?
             {
                 let msg = format!(
                     "chip {chip_id} has been UNVERIFIED since {} ({:.1} h, limit {:.1} h): {}",
@@ -574,18 +592,18 @@ impl Registry {
             }
         }
 
-        let last_seen: Option<i64> = sqlx::query(
-            "SELECT MAX(measured_at_us) FROM geoloc_measurements WHERE chip_id = ?",
-        )
-        .bind(chip_id)
-        .fetch_one(self.store.pool())
-        .await?
-        .get(0);
-        let registered: i64 = sqlx::query("SELECT registered_at_us FROM geoloc_chips WHERE chip_id = ?")
-            .bind(chip_id)
-            .fetch_one(self.store.pool())
-            .await?
-            .get(0);
+        let last_seen: Option<i64> =
+            sqlx::query("SELECT MAX(measured_at_us) FROM geoloc_measurements WHERE chip_id = ?")
+                .bind(chip_id)
+                .fetch_one(self.store.pool())
+                .await?
+                .get(0);
+        let registered: i64 =
+            sqlx::query("SELECT registered_at_us FROM geoloc_chips WHERE chip_id = ?")
+                .bind(chip_id)
+                .fetch_one(self.store.pool())
+                .await?
+                .get(0);
         let since = last_seen.unwrap_or(registered);
         let interval = policy.checkin_interval.as_micros() as i64;
         if now_us - since > interval && !self.alert_since(chip_id, "missed_checkin", since).await? {
@@ -601,7 +619,10 @@ impl Registry {
                     fmt_us(registered)
                 ),
             };
-            alerts.push(self.raise(chip_id, "missed_checkin", &msg, now_us, Some(vid)).await?);
+            alerts.push(
+                self.raise(chip_id, "missed_checkin", &msg, now_us, Some(vid))
+                    .await?,
+            );
         }
         Ok(ChipVerification {
             assessment: a,
@@ -610,7 +631,12 @@ impl Registry {
         })
     }
 
-    async fn alert_since(&self, chip_id: &str, kind: &str, since_us: i64) -> Result<bool, GeolocError> {
+    async fn alert_since(
+        &self,
+        chip_id: &str,
+        kind: &str,
+        since_us: i64,
+    ) -> Result<bool, GeolocError> {
         let n: i64 = sqlx::query(
             "SELECT COUNT(*) FROM geoloc_alerts WHERE chip_id = ? AND kind = ? AND raised_at_us >= ?",
         )
@@ -688,7 +714,9 @@ impl Registry {
                     lon: r.get(2),
                 },
                 site_name: r.get(3),
-                last_verdict: r.get::<Option<String>, _>(4).and_then(|s| Verdict::parse(&s)),
+                last_verdict: r
+                    .get::<Option<String>, _>(4)
+                    .and_then(|s| Verdict::parse(&s)),
                 last_verified_at: r.get::<Option<i64>, _>(5).map(fmt_us),
                 last_measurement_at: r.get::<Option<i64>, _>(6).map(fmt_us),
                 alerts: r.get(7),
@@ -709,7 +737,10 @@ impl Registry {
     }
 
     /// The GeoJSON Feature of a chip's latest verification (its feasible region).
-    pub async fn latest_region(&self, chip_id: &str) -> Result<Option<serde_json::Value>, GeolocError> {
+    pub async fn latest_region(
+        &self,
+        chip_id: &str,
+    ) -> Result<Option<serde_json::Value>, GeolocError> {
         let row = sqlx::query(
             "SELECT region FROM geoloc_verifications WHERE chip_id = ? ORDER BY verified_at_us DESC, id DESC LIMIT 1",
         )
@@ -720,7 +751,11 @@ impl Registry {
     }
 
     /// Verdict history of a chip, newest first.
-    pub async fn history(&self, chip_id: &str, limit: i64) -> Result<Vec<(String, Verdict)>, GeolocError> {
+    pub async fn history(
+        &self,
+        chip_id: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, Verdict)>, GeolocError> {
         let rows = sqlx::query(
             "SELECT verified_at_us, verdict FROM geoloc_verifications WHERE chip_id = ? ORDER BY verified_at_us DESC, id DESC LIMIT ?",
         )

@@ -46,7 +46,9 @@ impl From<GeolocError> for ApiError {
     fn from(e: GeolocError) -> Self {
         let code = match &e {
             GeolocError::NotFound(_) => StatusCode::NOT_FOUND,
-            GeolocError::Rejected(_) | GeolocError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            GeolocError::Rejected(_) | GeolocError::Invalid { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if code == StatusCode::INTERNAL_SERVER_ERROR {
@@ -65,7 +67,10 @@ async fn alerts(State(r): State<Registry>) -> Result<Response, ApiError> {
     Ok(Json(r.alerts(500).await?).into_response())
 }
 
-async fn region(State(r): State<Registry>, Path(chip_id): Path<String>) -> Result<Response, ApiError> {
+async fn region(
+    State(r): State<Registry>,
+    Path(chip_id): Path<String>,
+) -> Result<Response, ApiError> {
     if chip_id.len() > 64 {
         return Err(ApiError(StatusCode::BAD_REQUEST, "chip id too long".into()));
     }
@@ -86,8 +91,12 @@ async fn measurement(
     State(r): State<Registry>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let m: SignedMeasurement = serde_json::from_slice(&body)
-        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("not a signed measurement: {e}")))?;
+    let m: SignedMeasurement = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("not a signed measurement: {e}"),
+        )
+    })?;
     let id = r.record_measurement(&m).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({"id": id}))).into_response())
 }

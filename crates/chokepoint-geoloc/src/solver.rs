@@ -90,7 +90,10 @@ impl SolverConfig {
             ));
         }
         if self.max_samples < 1000 {
-            return Err(format!("max samples {} must be at least 1000", self.max_samples));
+            return Err(format!(
+                "max samples {} must be at least 1000",
+                self.max_samples
+            ));
         }
         Ok(())
     }
@@ -350,7 +353,14 @@ fn sample_region(caps: &[Cap], cfg: &SolverConfig, index: &CountryIndex, site: V
     let mut countries = BTreeSet::new();
     let mut first_restricted = None;
     let mut found = Vec::with_capacity(4);
-    let (mut sum, mut n_true) = (Vec3 { x: 0.0, y: 0.0, z: 0.0 }, 0u64);
+    let (mut sum, mut n_true) = (
+        Vec3 {
+            x: 0.0,
+            y: 0.0,
+            z: 0.0,
+        },
+        0u64,
+    );
     let mut any_true = None;
     let reach2 = reach * reach;
     for j in -k..=k {
@@ -592,11 +602,22 @@ mod tests {
         let cfg = SolverConfig::default();
         let truth = p(SZX.0, SZX.1);
         let landmarks = [p(KUL.0, KUL.1), p(SIN.0, SIN.1), p(22.3193, 114.1694)];
-        for claim in [p(3.1, 101.6), p(1.3, 103.8), p(25.03, 121.56), p(14.6, 121.0)] {
+        for claim in [
+            p(3.1, 101.6),
+            p(1.3, 103.8),
+            p(25.03, 121.56),
+            p(14.6, 121.0),
+        ] {
             let bounds: Vec<Bound> = landmarks
                 .iter()
                 .enumerate()
-                .map(|(i, l)| bound(&format!("l{i}"), *l, min_rtt_ms(l.distance_km(&truth), 200.0)))
+                .map(|(i, l)| {
+                    bound(
+                        &format!("l{i}"),
+                        *l,
+                        min_rtt_ms(l.distance_km(&truth), 200.0),
+                    )
+                })
                 .collect();
             let a = assess("x", claim, &bounds, &cfg, CountryIndex::bundled());
             assert_ne!(a.verdict, Verdict::Verified, "{claim:?} {:?}", a.reasons);

@@ -27,7 +27,9 @@ pub enum GeolocCommand {
     #[command(after_help = "Example:\n  chokepoint geoloc keygen --out chip.key --id chip-0001")]
     Keygen(KeygenArgs),
     /// Run a chip's agent: answer landmark probes over UDP with the chip's signature.
-    #[command(after_help = "Example:\n  chokepoint geoloc agent --key chip.key --listen 0.0.0.0:4750")]
+    #[command(
+        after_help = "Example:\n  chokepoint geoloc agent --key chip.key --listen 0.0.0.0:4750"
+    )]
     Agent(AgentArgs),
     /// Probe chip agents from a landmark, keep the fastest verified round trip, sign and record it.
     #[command(
@@ -294,7 +296,11 @@ fn print_assessments(list: &[Assessment]) {
             "{:<24} {:<12} countries: {}",
             a.chip_id,
             a.verdict.as_str(),
-            if a.countries.is_empty() { "-".to_string() } else { a.countries.join(",") }
+            if a.countries.is_empty() {
+                "-".to_string()
+            } else {
+                a.countries.join(",")
+            }
         );
         for r in &a.reasons {
             println!("    - {r}");
@@ -329,9 +335,15 @@ pub fn run(args: GeolocArgs, global: &Global) -> anyhow::Result<Outcome> {
             let public = keys::write_key_files(&a.out, &key, a.id.as_deref())?;
             let pk = hex_key(&key.verifying_key().to_bytes());
             if global.format == Format::Json {
-                print_json(&serde_json::json!({"secret_key_file": a.out, "public_key_file": public, "public_key": pk}))?;
+                print_json(
+                    &serde_json::json!({"secret_key_file": a.out, "public_key_file": public, "public_key": pk}),
+                )?;
             } else {
-                println!("wrote {} (secret, mode 0600) and {}\npublic key {pk}", a.out.display(), public.display());
+                println!(
+                    "wrote {} (secret, mode 0600) and {}\npublic key {pk}",
+                    a.out.display(),
+                    public.display()
+                );
             }
             Ok(Outcome::Ok)
         }
@@ -339,15 +351,20 @@ pub fn run(args: GeolocArgs, global: &Global) -> anyhow::Result<Outcome> {
             let key = keys::load_signing_key(&a.key)?;
             let chip_id = match a.chip_id.or(keys::key_file_id(&a.key)?) {
                 Some(id) => id,
-                None => bail!("{}: the key file names no `id:`; pass --chip-id", a.key.display()),
+                None => bail!(
+                    "{}: the key file names no `id:`; pass --chip-id",
+                    a.key.display()
+                ),
             };
-            let mut agent = Agent::new(key, &chip_id).map_err(|m| anyhow::anyhow!("--chip-id: {m}"))?;
+            let mut agent =
+                Agent::new(key, &chip_id).map_err(|m| anyhow::anyhow!("--chip-id: {m}"))?;
             if !(a.max_skew_s.is_finite() && a.max_skew_s > 0.0) {
                 bail!("--max-skew-s must be positive");
             }
             agent.max_skew = Duration::from_secs_f64(a.max_skew_s);
             let addr = resolve(&a.listen)?;
-            let socket = UdpSocket::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+            let socket =
+                UdpSocket::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
             let stop = Arc::new(AtomicBool::new(false));
             if let Some(d) = a.duration_s {
                 let s = stop.clone();
@@ -356,7 +373,10 @@ pub fn run(args: GeolocArgs, global: &Global) -> anyhow::Result<Outcome> {
                     s.store(true, std::sync::atomic::Ordering::Relaxed);
                 });
             }
-            eprintln!("agent for chip {chip_id} listening on {}", socket.local_addr()?);
+            eprintln!(
+                "agent for chip {chip_id} listening on {}",
+                socket.local_addr()?
+            );
             let counters = Counters::default();
             serve_agent(&socket, &mut agent, &stop, &counters)?;
             eprintln!(
@@ -372,14 +392,34 @@ pub fn run(args: GeolocArgs, global: &Global) -> anyhow::Result<Outcome> {
             rt.block_on(async {
                 let reg = open_registry(global).await?;
                 match a.what {
-                    RegisterWhat::Chip { id, public_key, lat, lon, site, replace_key } => {
+                    RegisterWhat::Chip {
+                        id,
+                        public_key,
+                        lat,
+                        lon,
+                        site,
+                        replace_key,
+                    } => {
                         let key = keys::load_verifying_key(&public_key)?;
-                        reg.register_chip(&id, &hex_key(key.as_bytes()), point(lat, lon)?, &site, replace_key).await?;
+                        reg.register_chip(
+                            &id,
+                            &hex_key(key.as_bytes()),
+                            point(lat, lon)?,
+                            &site,
+                            replace_key,
+                        )
+                        .await?;
                         println!("registered chip {id} at ({lat}, {lon}) {site}");
                     }
-                    RegisterWhat::Landmark { id, public_key, lat, lon } => {
+                    RegisterWhat::Landmark {
+                        id,
+                        public_key,
+                        lat,
+                        lon,
+                    } => {
                         let key = keys::load_verifying_key(&public_key)?;
-                        reg.register_landmark(&id, &hex_key(key.as_bytes()), point(lat, lon)?).await?;
+                        reg.register_landmark(&id, &hex_key(key.as_bytes()), point(lat, lon)?)
+                            .await?;
                         println!("registered landmark {id} at ({lat}, {lon})");
                     }
                 }
@@ -387,7 +427,8 @@ pub fn run(args: GeolocArgs, global: &Global) -> anyhow::Result<Outcome> {
             })
         }
         GeolocCommand::Import(a) => {
-            let text = std::fs::read_to_string(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+            let text = std::fs::read_to_string(&a.file)
+                .with_context(|| format!("cannot read {}", a.file.display()))?;
             runtime()?.block_on(async {
                 let reg = open_registry(global).await?;
                 let (n, rejected) = reg.import_measurements(&text, &a.file).await?;
@@ -399,7 +440,11 @@ pub fn run(args: GeolocArgs, global: &Global) -> anyhow::Result<Outcome> {
                 } else {
                     println!("{n} measurements recorded, {} rejected", rejected.len());
                 }
-                if rejected.is_empty() { Ok(Outcome::Ok) } else { bail!("{} measurements rejected", rejected.len()) }
+                if rejected.is_empty() {
+                    Ok(Outcome::Ok)
+                } else {
+                    bail!("{} measurements rejected", rejected.len())
+                }
             })
         }
         GeolocCommand::Verify(a) => verify(a, global),
@@ -409,7 +454,12 @@ pub fn run(args: GeolocArgs, global: &Global) -> anyhow::Result<Outcome> {
             if global.format == Format::Json {
                 print_json(&s)?;
             } else {
-                println!("{} chips, {} landmarks, {} measurements", s.chips.len(), s.landmarks, s.measurements);
+                println!(
+                    "{} chips, {} landmarks, {} measurements",
+                    s.chips.len(),
+                    s.landmarks,
+                    s.measurements
+                );
                 for c in &s.chips {
                     println!(
                         "{:<24} {:<12} last verified {:<24} last answer {:<24} alerts {}",
@@ -421,7 +471,10 @@ pub fn run(args: GeolocArgs, global: &Global) -> anyhow::Result<Outcome> {
                     );
                 }
                 for al in s.alerts.iter().take(20) {
-                    println!("ALERT {} {} {}: {}", al.raised_at, al.kind, al.chip_id, al.message);
+                    println!(
+                        "ALERT {} {} {}: {}",
+                        al.raised_at, al.kind, al.chip_id, al.message
+                    );
                 }
             }
             Ok(Outcome::Ok)
@@ -452,7 +505,11 @@ pub fn run(args: GeolocArgs, global: &Global) -> anyhow::Result<Outcome> {
                 print_assessments(&out);
             }
             let inconsistent = out.iter().any(|a| a.verdict == Verdict::Inconsistent);
-            Ok(if a.fail_on_findings && inconsistent { Outcome::Findings } else { Outcome::Ok })
+            Ok(if a.fail_on_findings && inconsistent {
+                Outcome::Findings
+            } else {
+                Outcome::Ok
+            })
         }
     }
 }
@@ -463,15 +520,25 @@ fn hex_key(b: &[u8; 32]) -> String {
 
 fn landmark(a: LandmarkArgs, global: &Global) -> anyhow::Result<Outcome> {
     let key = keys::load_signing_key(&a.key)?;
-    let mut lm = Landmark::new(key, &a.id, point(a.lat, a.lon)?).map_err(|m| anyhow::anyhow!("--id: {m}"))?;
+    let mut lm = Landmark::new(key, &a.id, point(a.lat, a.lon)?)
+        .map_err(|m| anyhow::anyhow!("--id: {m}"))?;
     if a.probes == 0 || a.probes > 1000 {
         bail!("--probes must be between 1 and 1000");
     }
     lm.timeout = Duration::from_millis(a.timeout_ms.clamp(1, 60_000));
-    let targets: Vec<SocketAddr> = a.probe.iter().map(|s| resolve(s)).collect::<anyhow::Result<_>>()?;
-    let socket = UdpSocket::bind(resolve(&a.bind)?).with_context(|| format!("cannot bind {}", a.bind))?;
+    let targets: Vec<SocketAddr> = a
+        .probe
+        .iter()
+        .map(|s| resolve(s))
+        .collect::<anyhow::Result<_>>()?;
+    let socket =
+        UdpSocket::bind(resolve(&a.bind)?).with_context(|| format!("cannot bind {}", a.bind))?;
     let rt = runtime()?;
-    let reg = if a.no_record { None } else { Some(rt.block_on(open_registry(global))?) };
+    let reg = if a.no_record {
+        None
+    } else {
+        Some(rt.block_on(open_registry(global))?)
+    };
     let known = match &reg {
         Some(r) => {
             for (chip, c) in rt.block_on(r.last_counters(&a.id))? {
@@ -497,10 +564,15 @@ fn landmark(a: LandmarkArgs, global: &Global) -> anyhow::Result<Outcome> {
                 measurements.push(m);
             }
             Err(e) => {
-                if let (Some(r), Some(chipdata)) = (&reg, lm.rejected[before..].iter().find_map(|x| match x {
-                    chokepoint_geoloc::protocol::Reject::KeyMismatch { chip, got, .. } => Some((chip.clone(), got.clone())),
-                    _ => None,
-                })) {
+                if let (Some(r), Some(chipdata)) = (
+                    &reg,
+                    lm.rejected[before..].iter().find_map(|x| match x {
+                        chokepoint_geoloc::protocol::Reject::KeyMismatch { chip, got, .. } => {
+                            Some((chip.clone(), got.clone()))
+                        }
+                        _ => None,
+                    }),
+                ) {
                     rt.block_on(r.report_key_mismatch(&chipdata.0, &a.id, &chipdata.1))?;
                 }
                 failures.push(format!("{t}: {e}"));
@@ -517,7 +589,9 @@ fn landmark(a: LandmarkArgs, global: &Global) -> anyhow::Result<Outcome> {
         file.commit()?;
     }
     if global.format == Format::Json {
-        print_json(&serde_json::json!({"measurements": measurements, "failures": failures, "rejected_packets": lm.rejected.iter().map(|r| r.to_string()).collect::<Vec<_>>()}))?;
+        print_json(
+            &serde_json::json!({"measurements": measurements, "failures": failures, "rejected_packets": lm.rejected.iter().map(|r| r.to_string()).collect::<Vec<_>>()}),
+        )?;
     } else {
         for m in &measurements {
             println!(
@@ -538,7 +612,11 @@ fn landmark(a: LandmarkArgs, global: &Global) -> anyhow::Result<Outcome> {
         }
     }
     if !failures.is_empty() {
-        bail!("{} of {} chips could not be measured", failures.len(), targets.len());
+        bail!(
+            "{} of {} chips could not be measured",
+            failures.len(),
+            targets.len()
+        );
     }
     Ok(Outcome::Ok)
 }
@@ -551,14 +629,19 @@ fn verify(a: VerifyArgs, global: &Global) -> anyhow::Result<Outcome> {
         checkin_interval: hours(a.checkin_hours, "checkin-hours")?,
     };
     let now = match &a.at {
-        Some(s) => chokepoint_core::parse_rfc3339(s).map_err(|m| anyhow::anyhow!("--at: {m}"))?.timestamp_micros(),
+        Some(s) => chokepoint_core::parse_rfc3339(s)
+            .map_err(|m| anyhow::anyhow!("--at: {m}"))?
+            .timestamp_micros(),
         None => chokepoint_geoloc::registry::now_us(),
     };
     runtime()?.block_on(async {
         let reg = open_registry(global).await?;
         let results = match &a.chip {
             Some(id) => vec![reg.verify_chip(id, now, &policy, &cfg).await?],
-            None => reg.verify_all(now, &policy, &cfg, &Bar::new(global.quiet)).await?,
+            None => {
+                reg.verify_all(now, &policy, &cfg, &Bar::new(global.quiet))
+                    .await?
+            }
         };
         if global.format == Format::Json {
             print_json(&results)?;
@@ -571,7 +654,13 @@ fn verify(a: VerifyArgs, global: &Global) -> anyhow::Result<Outcome> {
                 }
             }
         }
-        let findings = results.iter().any(|r| r.assessment.verdict == Verdict::Inconsistent || !r.alerts.is_empty());
-        Ok(if a.fail_on_findings && findings { Outcome::Findings } else { Outcome::Ok })
+        let findings = results
+            .iter()
+            .any(|r| r.assessment.verdict == Verdict::Inconsistent || !r.alerts.is_empty());
+        Ok(if a.fail_on_findings && findings {
+            Outcome::Findings
+        } else {
+            Outcome::Ok
+        })
     })
 }
