@@ -16,7 +16,7 @@ use std::time::Instant;
 #[derive(Debug, clap::Subcommand)]
 pub enum ScenarioCommand {
     /// Run a scenario: the lead per quarter to 2028, Monte Carlo percentiles, which lever matters most.
-    #[command(after_help = "Examples:\n  chokepoint scenario run --preset defend\n  chokepoint scenario run --preset inaction --format json --runs 10000 --seed 1\n  chokepoint scenario run --preset my-scenario.toml --from-distill report.json --from-shipments diverted.json\n  chokepoint scenario run --preset inaction --lever smuggling_interdiction=0.8")]
+    #[command(after_help = "Examples:\n  chokepoint scenario run --preset defend\n  chokepoint scenario run --preset inaction --format json --runs 10000 --seed 1\n  chokepoint scenario run --preset my-scenario.toml --from-distill report.json --from-shipments diverted.json\n  chokepoint scenario run --preset inaction --set-lever smuggling_interdiction=0.8")]
     Run(RunArgs),
     /// Sweep one lever across its range: the 2028 lead at each value.
     #[command(after_help = "Example:\n  chokepoint scenario sweep --lever distillation_detection_rate --preset inaction --steps 11 --runs 1000")]
@@ -33,10 +33,10 @@ pub enum ScenarioCommand {
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
     /// Override a lever: NAME=VALUE (repeatable; checked against the lever's range).
-    #[arg(long = "lever", value_name = "NAME=VALUE", value_parser = name_value)]
+    #[arg(long = "set-lever", value_name = "NAME=VALUE", value_parser = name_value)]
     pub levers: Vec<(String, f64)>,
     /// Override a parameter: NAME=VALUE (repeatable; checked against its range).
-    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
+    #[arg(long = "set-param", value_name = "NAME=VALUE", value_parser = name_value)]
     pub params: Vec<(String, f64)>,
     /// A `distill scan` report: its campaigns set the distillation volume, duration and coverage.
     #[arg(long, value_name = "REPORT")]
@@ -122,10 +122,10 @@ fn name_value(s: &str) -> Result<(String, f64), String> {
 fn load(spec: &str, inputs: &InputArgs) -> anyhow::Result<Params> {
     let mut p = Params::preset_or_file(spec)?;
     for (k, v) in &inputs.params {
-        p.set_parameter(k, *v).with_context(|| format!("--param {k}={v}"))?;
+        p.set_parameter(k, *v).with_context(|| format!("--set-param {k}={v}"))?;
     }
     for (k, v) in &inputs.levers {
-        p.set_lever(k, *v).with_context(|| format!("--lever {k}={v}"))?;
+        p.set_lever(k, *v).with_context(|| format!("--set-lever {k}={v}"))?;
     }
     if !inputs.levers.is_empty() || !inputs.params.is_empty() {
         p.name = format!("{} (modified)", p.name);
@@ -379,4 +379,34 @@ fn parameters_cmd(global: &Global) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[derive(Debug, Parser)]
+    struct Wrapper {
+        #[command(subcommand)]
+        cmd: ScenarioCommand,
+    }
+
+    #[test]
+    fn arguments_are_consistent() {
+        Wrapper::command().debug_assert();
+        let w = Wrapper::try_parse_from([
+            "scenario", "sweep", "--lever", "trusted_exports", "--set-lever", "smuggling_interdiction=0.5",
+        ])
+        .unwrap();
+        match w.cmd {
+            ScenarioCommand::Sweep(a) => {
+                assert_eq!(a.lever, "trusted_exports");
+                assert_eq!(a.inputs.levers, vec![("smuggling_interdiction".to_string(), 0.5)]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(name_value("x").is_err());
+        assert!(name_value("x=abc").is_err());
+    }
 }
