@@ -127,15 +127,43 @@ impl Hasher for IdHasher {
 type SerialMap = HashMap<u64, (u32, u16), BuildHasherDefault<IdHasher>>;
 
 const LEGAL_SUFFIXES: [&str; 24] = [
-    "pte", "ltd", "llc", "inc", "co", "corp", "corporation", "limited", "company", "gmbh", "bv",
-    "sdn", "bhd", "kk", "plc", "sa", "ag", "srl", "pty", "fze", "fzco", "jsc", "tbk", "pt",
+    "pte",
+    "ltd",
+    "llc",
+    "inc",
+    "co",
+    "corp",
+    "corporation",
+    "limited",
+    "company",
+    "gmbh",
+    "bv",
+    "sdn",
+    "bhd",
+    "kk",
+    "plc",
+    "sa",
+    "ag",
+    "srl",
+    "pty",
+    "fze",
+    "fzco",
+    "jsc",
+    "tbk",
+    "pt",
 ];
 
 /// A party name folded for matching: lower case, punctuation gone, legal suffixes dropped.
 pub fn fold_party(name: &str) -> String {
     let lowered: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
         .collect();
     let words: Vec<&str> = lowered
         .split_whitespace()
@@ -149,9 +177,28 @@ pub fn fold_party(name: &str) -> String {
 }
 
 const VAGUE_END_USES: [&str; 22] = [
-    "", "n/a", "na", "none", "tbd", "tba", "unknown", "general", "general use", "general purpose",
-    "general purpose computing", "various", "misc", "miscellaneous", "other", "commercial use",
-    "business use", "it equipment", "trading", "stock", "-", "computer equipment",
+    "",
+    "n/a",
+    "na",
+    "none",
+    "tbd",
+    "tba",
+    "unknown",
+    "general",
+    "general use",
+    "general purpose",
+    "general purpose computing",
+    "various",
+    "misc",
+    "miscellaneous",
+    "other",
+    "commercial use",
+    "business use",
+    "it equipment",
+    "trading",
+    "stock",
+    "-",
+    "computer equipment",
 ];
 
 fn is_vague_end_use(s: &str) -> bool {
@@ -177,7 +224,15 @@ fn address_problem(s: &str) -> Option<&'static str> {
     if t.contains("c/o") || t.contains("care of") {
         return Some("a care-of address");
     }
-    if has("apt") || has("apartment") || has("flat") || has("residence") || has("residential") || has("condominium") || has("condo") || has("villa") {
+    if has("apt")
+        || has("apartment")
+        || has("flat")
+        || has("residence")
+        || has("residential")
+        || has("condominium")
+        || has("condo")
+        || has("villa")
+    {
         return Some("a residential address");
     }
     if !t.chars().any(|c| c.is_ascii_digit()) || words.len() < 3 {
@@ -338,7 +393,9 @@ impl Interner {
             }
         };
         if !country.is_empty() {
-            *self.countries[id as usize].entry(country.to_string()).or_default() += 1;
+            *self.countries[id as usize]
+                .entry(country.to_string())
+                .or_default() += 1;
         }
         id
     }
@@ -474,7 +531,11 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Analyses a ledger file (CSV or JSON lines, from the extension or the first byte).
-    pub fn analyze_path(&self, path: &Path, progress: &dyn Progress) -> Result<LedgerReport, ControlsError> {
+    pub fn analyze_path(
+        &self,
+        path: &Path,
+        progress: &dyn Progress,
+    ) -> Result<LedgerReport, ControlsError> {
         let io = |source| ControlsError::Io {
             path: path.to_path_buf(),
             source,
@@ -537,18 +598,29 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Analyses shipments already in memory (the simulator's, a server request's).
-    pub fn analyze_shipments(&self, shipments: Vec<Shipment>, progress: &dyn Progress) -> LedgerReport {
+    pub fn analyze_shipments(
+        &self,
+        shipments: Vec<Shipment>,
+        progress: &dyn Progress,
+    ) -> LedgerReport {
         let mut st = State::new(self);
         let n = shipments.len() as u64;
         for (i, s) in shipments.into_iter().enumerate() {
             st.add(i as u64 + 1, s);
         }
-        st.finish(Path::new("<memory>"), LedgerHeader {
-            has_capacity_columns: true,
-            has_licence_column: true,
-            has_payer_column: true,
-            ignored_columns: vec![],
-        }, n, 0, vec![], progress)
+        st.finish(
+            Path::new("<memory>"),
+            LedgerHeader {
+                has_capacity_columns: true,
+                has_licence_column: true,
+                has_payer_column: true,
+                ignored_columns: vec![],
+            },
+            n,
+            0,
+            vec![],
+            progress,
+        )
     }
 }
 
@@ -629,8 +701,8 @@ impl<'a> State<'a> {
         let idx = self.recs.len() as u32;
         let exporter = self.parties.intern(&s.exporter, &s.exporter_country);
         let consignee = self.parties.intern(&s.consignee, &s.destination);
-        let end_user = (!s.end_user.is_empty())
-            .then(|| self.parties.intern(&s.end_user, &s.end_user_country));
+        let end_user =
+            (!s.end_user.is_empty()).then(|| self.parties.intern(&s.end_user, &s.end_user_country));
         let payer = (!s.payer.is_empty()).then(|| self.parties.intern(&s.payer, &s.payer_country));
         let forwarder = (!s.freight_forwarder.is_empty())
             .then(|| self.parties.intern(&s.freight_forwarder, ""));
@@ -752,7 +824,10 @@ impl<'a> State<'a> {
             // Pairs are in reading order; the ledger need not be sorted by date.
             let key = |i: u32| (self.recs[i as usize].date, self.recs[i as usize].line);
             let (e, l) = if key(a) <= key(b) { (a, b) } else { (b, a) };
-            repeats_by_later.entry(l).or_default().push((e, count, mism));
+            repeats_by_later
+                .entry(l)
+                .or_default()
+                .push((e, count, mism));
         }
 
         #[derive(Default, Clone)]
@@ -825,7 +900,8 @@ impl<'a> State<'a> {
             // Re-export by a party that received controlled items.
             let ex = r.exporter as usize;
             if controlled && ps[ex].received_acc > 0 {
-                let dest_needs = lic_required(r.dest, r.date) && (r.controlled_acc > 0 || r.has_unknown);
+                let dest_needs =
+                    lic_required(r.dest, r.date) && (r.controlled_acc > 0 || r.has_unknown);
                 if dest_needs && !r.licence_recorded {
                     sigs.push(Sig::ReexportLicenceRequired {
                         received: ps[ex].received_acc,
@@ -841,7 +917,10 @@ impl<'a> State<'a> {
                     let er = &self.recs[e as usize];
                     let onward_needs = lic_required(r.dest, r.date) && !r.licence_recorded;
                     if mism > 0 {
-                        sigs.push(Sig::SerialPartMismatch { other: e, count: mism });
+                        sigs.push(Sig::SerialPartMismatch {
+                            other: e,
+                            count: mism,
+                        });
                         if er.consignee == r.exporter && onward_needs {
                             reexporters.insert(r.exporter);
                         }
@@ -889,7 +968,10 @@ impl<'a> State<'a> {
                     hostable = Some(hostable.map_or(by_racks, |x| x.min(by_racks)));
                 }
                 match hostable {
-                    Some(cap) if held > cap => sigs.push(Sig::CapacityExceeded { held, hostable: cap }),
+                    Some(cap) if held > cap => sigs.push(Sig::CapacityExceeded {
+                        held,
+                        hostable: cap,
+                    }),
                     None if held >= cfg.undeclared_capacity_accelerators => {
                         sigs.push(Sig::NoCapacityDeclared { held })
                     }
@@ -899,7 +981,10 @@ impl<'a> State<'a> {
             if !controlled {
                 // Only serial-number evidence counts on lines without advanced-computing items.
                 sigs.retain(|s| {
-                    matches!(s, Sig::SerialPartMismatch { .. } | Sig::SerialSeenTwice { .. })
+                    matches!(
+                        s,
+                        Sig::SerialPartMismatch { .. } | Sig::SerialSeenTwice { .. }
+                    )
                 });
             }
             self.recs[i as usize].sigs = sigs;
@@ -910,7 +995,10 @@ impl<'a> State<'a> {
         // Second hop: parties that supplied a re-exporter.
         let mut second: HashSet<u32> = HashSet::new();
         for r in &self.recs {
-            if r.controlled_acc > 0 && reexporters.contains(&r.consignee) && !reexporters.contains(&r.exporter) {
+            if r.controlled_acc > 0
+                && reexporters.contains(&r.consignee)
+                && !reexporters.contains(&r.exporter)
+            {
                 let ex = r.exporter;
                 // Only parties that themselves received controlled items are intermediaries.
                 if ps[ex as usize].received_acc > 0 {
@@ -942,7 +1030,9 @@ impl<'a> State<'a> {
         let flagged: Vec<bool> = scores.iter().map(|&s| s >= cfg.flag_threshold).collect();
 
         let names = &self.parties.names;
-        let country_of: Vec<String> = (0..names.len() as u32).map(|i| self.parties.country(i)).collect();
+        let country_of: Vec<String> = (0..names.len() as u32)
+            .map(|i| self.parties.country(i))
+            .collect();
         let mut findings = Vec::new();
         for &i in &order {
             let i = i as usize;
@@ -1026,16 +1116,18 @@ impl<'a> State<'a> {
                     *p.signals.entry(s.name().to_string()).or_default() += 1;
                 }
             }
-            let e = edges.entry((r.exporter, r.consignee)).or_insert_with(|| Edge {
-                from: names[r.exporter as usize].clone(),
-                to: names[r.consignee as usize].clone(),
-                destinations: Vec::new(),
-                shipments: 0,
-                accelerators: 0,
-                value_usd: 0.0,
-                flagged: 0,
-                max_score: 0.0,
-            });
+            let e = edges
+                .entry((r.exporter, r.consignee))
+                .or_insert_with(|| Edge {
+                    from: names[r.exporter as usize].clone(),
+                    to: names[r.consignee as usize].clone(),
+                    destinations: Vec::new(),
+                    shipments: 0,
+                    accelerators: 0,
+                    value_usd: 0.0,
+                    flagged: 0,
+                    max_score: 0.0,
+                });
             let d = cc_str(r.dest);
             if !e.destinations.contains(&d) {
                 e.destinations.push(d);
@@ -1048,7 +1140,13 @@ impl<'a> State<'a> {
         }
         for (i, p) in parties.iter_mut().enumerate() {
             let rs = role_sets[i];
-            for (bit, name) in [(1, "exporter"), (2, "consignee"), (4, "end_user"), (8, "payer"), (16, "forwarder")] {
+            for (bit, name) in [
+                (1, "exporter"),
+                (2, "consignee"),
+                (4, "end_user"),
+                (8, "payer"),
+                (16, "forwarder"),
+            ] {
                 if rs & bit != 0 {
                     p.roles.push(name.to_string());
                 }
@@ -1063,13 +1161,20 @@ impl<'a> State<'a> {
         let mut suppliers: HashMap<u32, HashMap<u32, u64>> = HashMap::new();
         for r in &self.recs {
             if r.controlled_acc > 0 && hop_of.contains_key(&r.consignee) {
-                *suppliers.entry(r.consignee).or_default().entry(r.exporter).or_default() += r.controlled_acc;
+                *suppliers
+                    .entry(r.consignee)
+                    .or_default()
+                    .entry(r.exporter)
+                    .or_default() += r.controlled_acc;
             }
         }
         for (i, r) in self.recs.iter().enumerate() {
             let onward = r.sigs.iter().any(|s| {
-                matches!(s, Sig::ReexportLicenceRequired { .. } | Sig::SerialReexported { .. })
-                    || matches!(s, Sig::SerialPartMismatch { .. }) && reexporters.contains(&r.exporter)
+                matches!(
+                    s,
+                    Sig::ReexportLicenceRequired { .. } | Sig::SerialReexported { .. }
+                ) || matches!(s, Sig::SerialPartMismatch { .. })
+                    && reexporters.contains(&r.exporter)
             });
             if !onward {
                 continue;
@@ -1078,7 +1183,9 @@ impl<'a> State<'a> {
             let mut path = vec![r.consignee, r.exporter];
             let mut cur = r.exporter;
             for _ in 0..2 {
-                let Some(sup) = suppliers.get(&cur) else { break };
+                let Some(sup) = suppliers.get(&cur) else {
+                    break;
+                };
                 let Some((&best, _)) = sup
                     .iter()
                     .filter(|(s, _)| !path.contains(s))
@@ -1095,8 +1202,14 @@ impl<'a> State<'a> {
             path.reverse();
             let entry = chains.entry(path.clone()).or_insert_with(|| Chain {
                 path: path.iter().map(|&p| names[p as usize].clone()).collect(),
-                countries: path.iter().map(|&p| country_of[p as usize].clone()).collect(),
-                intermediaries: path[1..path.len() - 1].iter().map(|&p| names[p as usize].clone()).collect(),
+                countries: path
+                    .iter()
+                    .map(|&p| country_of[p as usize].clone())
+                    .collect(),
+                intermediaries: path[1..path.len() - 1]
+                    .iter()
+                    .map(|&p| names[p as usize].clone())
+                    .collect(),
                 accelerators_onward: 0,
                 value_onward_usd: 0.0,
                 shipments: 0,
@@ -1120,7 +1233,8 @@ impl<'a> State<'a> {
                 .zip(&c.countries)
                 .map(|(n, cc)| format!("{n} ({cc})"))
                 .collect();
-            c.summary = format!(
+            c.summary =
+                format!(
                 "{} — intermediar{} {}; {} onward shipment(s), {} accelerators, ${:.0}, {} to {}",
                 legs.join(" → "),
                 if c.intermediaries.len() == 1 { "y" } else { "ies" },
@@ -1132,16 +1246,32 @@ impl<'a> State<'a> {
                 c.last_date
             );
         }
-        chains.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.accelerators_onward.cmp(&a.accelerators_onward)));
+        chains.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(b.accelerators_onward.cmp(&a.accelerators_onward))
+        });
 
         let mut parties: Vec<PartyReport> = parties.into_iter().collect();
-        parties.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.flagged_in.cmp(&a.flagged_in)).then(a.name.cmp(&b.name)));
+        parties.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(b.flagged_in.cmp(&a.flagged_in))
+                .then(a.name.cmp(&b.name))
+        });
         let mut edges: Vec<Edge> = edges.into_values().collect();
-        edges.sort_by(|a, b| b.max_score.total_cmp(&a.max_score).then(b.value_usd.total_cmp(&a.value_usd)));
+        edges.sort_by(|a, b| {
+            b.max_score
+                .total_cmp(&a.max_score)
+                .then(b.value_usd.total_cmp(&a.value_usd))
+        });
 
         let mut skipped = Vec::new();
         if !header.has_capacity_columns {
-            skipped.push("capacity vs volume: the ledger has no end_user_power_kw / end_user_racks columns".to_string());
+            skipped.push(
+                "capacity vs volume: the ledger has no end_user_power_kw / end_user_racks columns"
+                    .to_string(),
+            );
         }
         if !header.has_licence_column {
             skipped.push("licence recorded: the ledger has no licence column (every licence-required shipment is treated as unlicensed)".to_string());
@@ -1271,7 +1401,9 @@ pub fn graph_dot(report: &LedgerReport) -> String {
         .flat_map(|c| c.intermediaries.iter().map(String::as_str))
         .collect();
     let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
-    let mut out = String::from("digraph shipments {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+    let mut out = String::from(
+        "digraph shipments {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+    );
     let mut nodes: BTreeMap<&str, &str> = BTreeMap::new();
     let country: HashMap<&str, &str> = report
         .parties
@@ -1305,7 +1437,13 @@ pub fn graph_dot(report: &LedgerReport) -> String {
         } else {
             ""
         };
-        out.push_str(&format!("  \"{}\" [label=\"{}\\n({})\"{}];\n", esc(n), esc(n), c, style));
+        out.push_str(&format!(
+            "  \"{}\" [label=\"{}\\n({})\"{}];\n",
+            esc(n),
+            esc(n),
+            c,
+            style
+        ));
     }
     for l in lines {
         out.push_str(&l);
@@ -1330,7 +1468,10 @@ mod tests {
 
     #[test]
     fn party_names_fold_legal_suffixes() {
-        assert_eq!(fold_party("Lion City Compute Pte. Ltd."), "lion city compute");
+        assert_eq!(
+            fold_party("Lion City Compute Pte. Ltd."),
+            "lion city compute"
+        );
         assert_eq!(fold_party("LION CITY COMPUTE PTE LTD"), "lion city compute");
         assert_eq!(fold_party("Co., Ltd."), "co ltd");
     }
@@ -1339,7 +1480,9 @@ mod tests {
     fn vague_things() {
         assert!(is_vague_end_use("N/A"));
         assert!(is_vague_end_use("general purpose"));
-        assert!(!is_vague_end_use("training large language models for our search product"));
+        assert!(!is_vague_end_use(
+            "training large language models for our search product"
+        ));
         assert!(address_problem("PO Box 1234, Singapore").is_some());
         assert!(address_problem("Apt 5, 12 Orchard Rd, Singapore").is_some());
         assert!(address_problem("Kuala Lumpur").is_some());

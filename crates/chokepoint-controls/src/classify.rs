@@ -614,7 +614,11 @@ pub fn classify_part(
         .rates
         .iter()
         .map(|r| format!("{}: {}", r.precision.name(), r.source))
-        .chain(part.die_mm2.iter().map(|d| format!("die area: {}", d.source)))
+        .chain(
+            part.die_mm2
+                .iter()
+                .map(|d| format!("die area: {}", d.source)),
+        )
         .collect();
     c.data_version = Some(db.version.clone());
     match r {
@@ -736,7 +740,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("field `fp8`") && e.contains("greater than zero"), "{e}");
+        assert!(
+            e.contains("field `fp8`") && e.contains("greater than zero"),
+            "{e}"
+        );
         let e = classify_figures(&RawFigures::default().to_figures(), &t)
             .unwrap_err()
             .to_string();

@@ -165,12 +165,21 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
     }
     chokepoint_core::parse_rfc3339(s)
         .map(|t| t.date_naive())
-        .map_err(|_| format!("`{}` is not a date (YYYY-MM-DD)", chokepoint_core::time::truncate(s, 40)))
+        .map_err(|_| {
+            format!(
+                "`{}` is not a date (YYYY-MM-DD)",
+                chokepoint_core::time::truncate(s, 40)
+            )
+        })
 }
 
 /// Parses the string form of `items`. `quantity` fills in a lone item's missing `*QTY`.
 pub fn parse_items(s: &str, quantity: Option<u32>) -> Result<Vec<Item>, String> {
-    let entries: Vec<&str> = s.split(';').map(str::trim).filter(|e| !e.is_empty()).collect();
+    let entries: Vec<&str> = s
+        .split(';')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
     if entries.is_empty() {
         return Err("no items".into());
     }
@@ -190,10 +199,12 @@ pub fn parse_items(s: &str, quantity: Option<u32>) -> Result<Vec<Item>, String> 
         };
         let (part, qty) = match head.rsplit_once('*') {
             Some((p, q)) => {
-                let q: u32 = q
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("item `{head}`: quantity `{}` is not a whole number", q.trim()))?;
+                let q: u32 = q.trim().parse().map_err(|_| {
+                    format!(
+                        "item `{head}`: quantity `{}` is not a whole number",
+                        q.trim()
+                    )
+                })?;
                 (p.trim(), q)
             }
             None if lone => match quantity {
@@ -257,11 +268,18 @@ fn build(
             _ => Err(err(field, "missing (required)".into())),
         }
     };
-    let opt = |field: &str| f.get(field).map(|v| v.trim().to_string()).unwrap_or_default();
+    let opt = |field: &str| {
+        f.get(field)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
     let cc = |field: &str, v: &str| -> Result<String, LineIssue> {
-        countries
-            .parse(v, field)
-            .map_err(|_| err(field, format!("`{v}` is not an ISO 3166-1 alpha-2 country code")))
+        countries.parse(v, field).map_err(|_| {
+            err(
+                field,
+                format!("`{v}` is not an ISO 3166-1 alpha-2 country code"),
+            )
+        })
     };
     let opt_cc = |field: &str| -> Result<String, LineIssue> {
         let v = opt(field);
@@ -380,7 +398,10 @@ impl Fields for JsonFields<'_> {
     }
 }
 
-fn json_items(v: Option<&serde_json::Value>, quantity: Option<u32>) -> Option<Result<Vec<Item>, String>> {
+fn json_items(
+    v: Option<&serde_json::Value>,
+    quantity: Option<u32>,
+) -> Option<Result<Vec<Item>, String>> {
     match v? {
         serde_json::Value::String(s) => Some(parse_items(s, quantity)),
         serde_json::Value::Array(_) => {
@@ -434,9 +455,17 @@ pub fn read_ledger<R: Read>(
                 .from_reader(reader);
             let headers = rdr
                 .headers()
-                .map_err(|e| ControlsError::invalid(fplace.clone().at_line(1), format!("cannot read the CSV header: {e}")))?
+                .map_err(|e| {
+                    ControlsError::invalid(
+                        fplace.clone().at_line(1),
+                        format!("cannot read the CSV header: {e}"),
+                    )
+                })?
                 .clone();
-            let names: Vec<String> = headers.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+            let names: Vec<String> = headers
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .collect();
             let index: Vec<Option<usize>> = columns()
                 .map(|c| names.iter().position(|n| n == c))
                 .collect();
@@ -448,7 +477,10 @@ pub fn read_ledger<R: Read>(
             if !missing.is_empty() {
                 return Err(ControlsError::invalid(
                     fplace.at_line(1),
-                    format!("the header lacks required column(s): {}", missing.join(", ")),
+                    format!(
+                        "the header lacks required column(s): {}",
+                        missing.join(", ")
+                    ),
                 ));
             }
             let ignored: Vec<String> = names
@@ -475,7 +507,15 @@ pub fn read_ledger<R: Read>(
                                 ),
                             });
                         } else {
-                            match build(&CsvFields { index: &index, record: &record }, countries, &place, None) {
+                            match build(
+                                &CsvFields {
+                                    index: &index,
+                                    record: &record,
+                                },
+                                countries,
+                                &place,
+                                None,
+                            ) {
                                 Ok(s) => on_shipment(line, s),
                                 Err(i) => on_issue(i),
                             }
@@ -489,7 +529,10 @@ pub fn read_ledger<R: Read>(
                             message: format!("unreadable CSV record: {e}"),
                         });
                         if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                            return Err(ControlsError::invalid(fplace.at_line(line), format!("read error: {e}")));
+                            return Err(ControlsError::invalid(
+                                fplace.at_line(line),
+                                format!("read error: {e}"),
+                            ));
                         }
                     }
                 }
@@ -534,15 +577,22 @@ pub fn read_ledger<R: Read>(
                 let obj = match serde_json::from_str::<serde_json::Value>(text) {
                     Ok(serde_json::Value::Object(m)) => m,
                     Ok(_) => {
-                        on_issue(LineIssue { place, message: "not a JSON object".into() });
+                        on_issue(LineIssue {
+                            place,
+                            message: "not a JSON object".into(),
+                        });
                         continue;
                     }
                     Err(e) => {
-                        on_issue(LineIssue { place, message: format!("not JSON: {e}") });
+                        on_issue(LineIssue {
+                            place,
+                            message: format!("not JSON: {e}"),
+                        });
                         continue;
                     }
                 };
-                header.has_capacity_columns |= obj.contains_key("end_user_power_kw") || obj.contains_key("end_user_racks");
+                header.has_capacity_columns |=
+                    obj.contains_key("end_user_power_kw") || obj.contains_key("end_user_racks");
                 header.has_licence_column |= obj.contains_key("licence");
                 header.has_payer_column |= obj.contains_key("payer");
                 let f = JsonFields(&obj);
@@ -578,7 +628,10 @@ pub fn write_csv<W: std::io::Write>(out: W, shipments: &[Shipment]) -> Result<()
     };
     w.write_record(columns()).map_err(io)?;
     for s in shipments {
-        let power = s.end_user_power_kw.map(|p| format!("{p}")).unwrap_or_default();
+        let power = s
+            .end_user_power_kw
+            .map(|p| format!("{p}"))
+            .unwrap_or_default();
         let racks = s.end_user_racks.map(|r| r.to_string()).unwrap_or_default();
         w.write_record([
             s.shipment_id.as_str(),
@@ -611,7 +664,10 @@ pub fn write_csv<W: std::io::Write>(out: W, shipments: &[Shipment]) -> Result<()
 }
 
 /// Writes shipments as JSON lines (items as objects).
-pub fn write_jsonl<W: std::io::Write>(mut out: W, shipments: &[Shipment]) -> Result<(), ControlsError> {
+pub fn write_jsonl<W: std::io::Write>(
+    mut out: W,
+    shipments: &[Shipment],
+) -> Result<(), ControlsError> {
     let io = |source| ControlsError::Io {
         path: PathBuf::from("<ledger>"),
         source,
@@ -651,8 +707,12 @@ mod tests {
         assert_eq!(items[0].serials, vec!["A1", "A2"]);
         assert_eq!(format_items(&items), "DGX-H100*2#A1|A2;H100-SXM*8");
         assert_eq!(parse_items("H100", Some(4)).unwrap()[0].quantity, 4);
-        assert!(parse_items("H100*3#A|B", None).unwrap_err().contains("2 serial"));
-        assert!(parse_items("H100*x", None).unwrap_err().contains("whole number"));
+        assert!(parse_items("H100*3#A|B", None)
+            .unwrap_err()
+            .contains("2 serial"));
+        assert!(parse_items("H100*x", None)
+            .unwrap_err()
+            .contains("whole number"));
         assert!(parse_items(" ; ", None).is_err());
     }
 
@@ -670,10 +730,19 @@ mod tests {
         assert_eq!(good.len(), 1);
         assert_eq!(bad.len(), 5);
         let msgs: Vec<String> = bad.iter().map(|b| b.to_string()).collect();
-        assert!(msgs[0].contains("line 3") && msgs[0].contains("`destination`"), "{msgs:?}");
-        assert!(msgs[1].contains("line 4") && msgs[1].contains("`date`"), "{msgs:?}");
+        assert!(
+            msgs[0].contains("line 3") && msgs[0].contains("`destination`"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].contains("line 4") && msgs[1].contains("`date`"),
+            "{msgs:?}"
+        );
         assert!(msgs[2].contains("`value_usd`"), "{msgs:?}");
-        assert!(msgs[3].contains("line 6") && msgs[3].contains("fields"), "{msgs:?}");
+        assert!(
+            msgs[3].contains("line 6") && msgs[3].contains("fields"),
+            "{msgs:?}"
+        );
         assert!(msgs[4].contains("`quantity`"), "{msgs:?}");
     }
 

@@ -5,8 +5,8 @@
 //! and dated rules data), and which shipments in a ledger look like diversion (BIS red flags,
 //! capacity versus volume, re-export chains through an intermediary).
 
-pub mod classify;
 pub mod analyze;
+pub mod classify;
 pub mod error;
 pub mod http;
 pub mod ledger;
@@ -17,7 +17,7 @@ pub use analyze::{analyze_ledger, AnalysisConfig, Analyzer, LedgerReport};
 pub use classify::{
     classify_figures, classify_part, Classification, ControlStatus, PartsDb, RawFigures,
 };
-pub use http::{router, router_with_auth, ControlsState};
-pub use sim::{simulate_ledger, SimLedger, SimTruth};
 pub use error::ControlsError;
+pub use http::{router, router_with_auth, ControlsState};
 pub use rules::{determine_licence, LicenceDecision, LicenceQuery, Rules};
+pub use sim::{simulate_ledger, SimLedger, SimTruth};

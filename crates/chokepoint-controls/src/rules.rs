@@ -200,7 +200,10 @@ impl Countries {
         };
         Err(ControlsError::field(
             field,
-            format!("`{}` is not an ISO 3166-1 alpha-2 country code{hint}", input.trim()),
+            format!(
+                "`{}` is not an ISO 3166-1 alpha-2 country code{hint}",
+                input.trim()
+            ),
         ))
     }
 }
@@ -501,7 +504,9 @@ pub fn determine_licence(
                 hq_triggered = true;
             }
             let who = match r.kind {
-                RuleKind::Headquarters => format!("end user headquartered in {}", hq.as_deref().unwrap_or("")),
+                RuleKind::Headquarters => {
+                    format!("end user headquartered in {}", hq.as_deref().unwrap_or(""))
+                }
                 _ => format!("destination {dest}"),
             };
             reasons.push(Reason {
@@ -556,7 +561,11 @@ pub fn determine_licence(
                 required = true;
                 reasons.push(Reason {
                     rule: r.id.clone(),
-                    text: format!("licence required: end use mentions `{}`: {}", k.trim(), r.text),
+                    text: format!(
+                        "licence required: end use mentions `{}`: {}",
+                        k.trim(),
+                        r.text
+                    ),
                     citation: r.citation.clone(),
                 });
                 if wmd_or_end_use_policy.is_none() {
@@ -595,7 +604,10 @@ pub fn determine_licence(
         }
         // An end-use rule's own policy wins when stricter than case-by-case.
         if let Some((pol, cit)) = &wmd_or_end_use_policy {
-            if review_policy.as_deref().is_none_or(|p| p.starts_with("case-by-case")) {
+            if review_policy
+                .as_deref()
+                .is_none_or(|p| p.starts_with("case-by-case"))
+            {
                 review_policy = Some(pol.clone());
                 review_citation = Some(cit.clone());
             }
@@ -696,26 +708,39 @@ mod tests {
     #[test]
     fn bad_country_codes_are_named() {
         let r = Rules::builtin().unwrap();
-        let e = determine_licence(&r, &q("3A090.a", "XX")).unwrap_err().to_string();
+        let e = determine_licence(&r, &q("3A090.a", "XX"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("field `destination`") && e.contains("XX"), "{e}");
-        let e = determine_licence(&r, &q("3A090.a", "UK")).unwrap_err().to_string();
+        let e = determine_licence(&r, &q("3A090.a", "UK"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("GB"), "{e}");
         let mut qq = q("3A090.a", "DE");
         qq.end_user_hq = Some("CHN".into());
         let e = determine_licence(&r, &qq).unwrap_err().to_string();
         assert!(e.contains("end_user_hq") && e.contains("alpha-2"), "{e}");
-        let e = determine_licence(&r, &q("3A999", "DE")).unwrap_err().to_string();
+        let e = determine_licence(&r, &q("3A999", "DE"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("field `eccn`"), "{e}");
     }
 
     #[test]
     fn rules_file_with_unknown_group_or_code_is_rejected() {
-        let bad = BUILTIN_RULES.replace("\"D:1\", \"D:4\", \"D:5\"]\ncountries = [\"MO\"]", "\"D:9\"]\ncountries = [\"MO\"]");
+        let bad = BUILTIN_RULES.replace(
+            "\"D:1\", \"D:4\", \"D:5\"]\ncountries = [\"MO\"]",
+            "\"D:9\"]\ncountries = [\"MO\"]",
+        );
         assert_ne!(bad, BUILTIN_RULES);
-        let e = Rules::parse(&bad, Path::new("r.toml")).unwrap_err().to_string();
+        let e = Rules::parse(&bad, Path::new("r.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("D:9") && e.contains("r.toml"), "{e}");
         let bad = BUILTIN_RULES.replace("\"AE\", \"BH\"", "\"QQ\", \"BH\"");
-        let e = Rules::parse(&bad, Path::new("r.toml")).unwrap_err().to_string();
+        let e = Rules::parse(&bad, Path::new("r.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("QQ"), "{e}");
     }
 }

@@ -39,25 +39,106 @@ pub struct SimLedger {
 }
 
 const ADJ: [&str; 40] = [
-    "Summit", "Pacific", "Northern", "Bright", "Silver", "Blue", "Granite", "Harbor", "Crest",
-    "Vertex", "Nimbus", "Cobalt", "Aurora", "Meridian", "Atlas", "Orion", "Keystone", "Evergreen",
-    "Redwood", "Falcon", "Lumen", "Quantum", "Stellar", "Iron", "Coral", "Maple", "Sapphire",
-    "Tidal", "Zenith", "Polar", "Cascade", "Beacon", "Horizon", "Pioneer", "Sterling", "Sequoia",
-    "Lotus", "Jade", "Phoenix", "Monsoon",
+    "Summit",
+    "Pacific",
+    "Northern",
+    "Bright",
+    "Silver",
+    "Blue",
+    "Granite",
+    "Harbor",
+    "Crest",
+    "Vertex",
+    "Nimbus",
+    "Cobalt",
+    "Aurora",
+    "Meridian",
+    "Atlas",
+    "Orion",
+    "Keystone",
+    "Evergreen",
+    "Redwood",
+    "Falcon",
+    "Lumen",
+    "Quantum",
+    "Stellar",
+    "Iron",
+    "Coral",
+    "Maple",
+    "Sapphire",
+    "Tidal",
+    "Zenith",
+    "Polar",
+    "Cascade",
+    "Beacon",
+    "Horizon",
+    "Pioneer",
+    "Sterling",
+    "Sequoia",
+    "Lotus",
+    "Jade",
+    "Phoenix",
+    "Monsoon",
 ];
 const NOUN: [&str; 30] = [
-    "Compute", "Systems", "Data", "Cloud", "Networks", "Digital", "Analytics", "Labs", "Logic",
-    "Infra", "Micro", "Dynamics", "Robotics", "Informatics", "Hosting", "Solutions", "Tech",
-    "Semis", "Vision", "Grid", "Silicon", "Bioinformatics", "Research", "Intelligence", "Fabric",
-    "Cyber", "Signal", "Vector", "Tensor", "Foundry",
+    "Compute",
+    "Systems",
+    "Data",
+    "Cloud",
+    "Networks",
+    "Digital",
+    "Analytics",
+    "Labs",
+    "Logic",
+    "Infra",
+    "Micro",
+    "Dynamics",
+    "Robotics",
+    "Informatics",
+    "Hosting",
+    "Solutions",
+    "Tech",
+    "Semis",
+    "Vision",
+    "Grid",
+    "Silicon",
+    "Bioinformatics",
+    "Research",
+    "Intelligence",
+    "Fabric",
+    "Cyber",
+    "Signal",
+    "Vector",
+    "Tensor",
+    "Foundry",
 ];
 const STREETS: [&str; 16] = [
-    "Harbour", "Industrial", "Science Park", "Technology", "Enterprise", "Data Centre", "Innovation",
-    "Commerce", "Airport", "Business Park", "Station", "Park", "Market", "River", "Ring", "Lake",
+    "Harbour",
+    "Industrial",
+    "Science Park",
+    "Technology",
+    "Enterprise",
+    "Data Centre",
+    "Innovation",
+    "Commerce",
+    "Airport",
+    "Business Park",
+    "Station",
+    "Park",
+    "Market",
+    "River",
+    "Ring",
+    "Lake",
 ];
 const FORWARDERS: [&str; 9] = [
-    "Kestrel Global Logistics", "BlueWater Freight", "Apex Air Cargo", "Transpac Forwarding",
-    "Northstar Shipping", "Meridian Express Cargo", "Orient Link Logistics", "Skyway Freight Services",
+    "Kestrel Global Logistics",
+    "BlueWater Freight",
+    "Apex Air Cargo",
+    "Transpac Forwarding",
+    "Northstar Shipping",
+    "Meridian Express Cargo",
+    "Orient Link Logistics",
+    "Skyway Freight Services",
     "Continental Cargo Partners",
 ];
 const END_USES: [&str; 10] = [
@@ -194,12 +275,18 @@ impl Gen {
     fn address(&mut self, cc: &str) -> String {
         let num = self.rng.random_range(1..400);
         let st = *STREETS.choose(&mut self.rng).unwrap_or(&"Harbour");
-        let kind = *["Road", "Avenue", "Street", "Drive"].choose(&mut self.rng).unwrap_or(&"Road");
+        let kind = *["Road", "Avenue", "Street", "Drive"]
+            .choose(&mut self.rng)
+            .unwrap_or(&"Road");
         let post = self.rng.random_range(10000..99999);
         format!("{num} {st} {kind}, {} {post}", city(cc))
     }
     fn serials(&mut self, part: &str, n: u32) -> Vec<String> {
-        let prefix: String = part.chars().filter(|c| c.is_ascii_alphanumeric()).take(4).collect();
+        let prefix: String = part
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(4)
+            .collect();
         (0..n)
             .map(|_| {
                 self.serial += 1;
@@ -275,29 +362,42 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
         } else {
             g.address(&cc)
         };
-        let supplier = if ["DE", "FR", "NL", "ES", "SE"].contains(&cc.as_str()) && g.rng.random_bool(0.5) {
-            usize::MAX - g.rng.random_range(0..2) // an EU distributor
-        } else if ["MY", "TH", "ID"].contains(&cc.as_str()) && g.rng.random_bool(0.5) {
-            usize::MAX - 2 // the SG distributor
-        } else {
-            g.rng.random_range(0..n_exporters)
-        };
+        let supplier =
+            if ["DE", "FR", "NL", "ES", "SE"].contains(&cc.as_str()) && g.rng.random_bool(0.5) {
+                usize::MAX - g.rng.random_range(0..2) // an EU distributor
+            } else if ["MY", "TH", "ID"].contains(&cc.as_str()) && g.rng.random_bool(0.5) {
+                usize::MAX - 2 // the SG distributor
+            } else {
+                g.rng.random_range(0..n_exporters)
+            };
         let parts: Vec<usize> = if cc == "CN" {
             vec![9, 10, 11] // legitimate trade to China: parts outside 3A090 only
         } else {
             let k = g.rng.random_range(1..4);
-            (0..k).map(|_| g.rng.random_range(0..PARTS.len() - 2)).collect()
+            (0..k)
+                .map(|_| g.rng.random_range(0..PARTS.len() - 2))
+                .collect()
         };
         let r: f64 = g.rng.random();
         let payer = if r < 0.04 {
             // A parent company paying for its subsidiary: shares the first word.
-            let first = name.split_whitespace().next().unwrap_or("Group").to_string();
+            let first = name
+                .split_whitespace()
+                .next()
+                .unwrap_or("Group")
+                .to_string();
             let pcc = *["US", "JP", "GB", "SG"].choose(&mut g.rng).unwrap_or(&"US");
             Some((format!("{first} Holdings {}", suffix(pcc)), pcc.to_string()))
         } else if r < 0.06 {
             // A leasing company in the same country.
             let n = g.name(&cc);
-            Some((format!("{} Capital Leasing", n.split_whitespace().next().unwrap_or("First")), cc.clone()))
+            Some((
+                format!(
+                    "{} Capital Leasing",
+                    n.split_whitespace().next().unwrap_or("First")
+                ),
+                cc.clone(),
+            ))
         } else {
             None
         };
@@ -308,8 +408,14 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
         };
         customers.push(Customer {
             address,
-            end_use: END_USES.choose(&mut g.rng).unwrap_or(&END_USES[0]).to_string(),
-            forwarder: FORWARDERS.choose(&mut g.rng).unwrap_or(&FORWARDERS[0]).to_string(),
+            end_use: END_USES
+                .choose(&mut g.rng)
+                .unwrap_or(&END_USES[0])
+                .to_string(),
+            forwarder: FORWARDERS
+                .choose(&mut g.rng)
+                .unwrap_or(&FORWARDERS[0])
+                .to_string(),
             payer,
             supplier,
             parts,
@@ -336,9 +442,15 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
         .choose(&mut g.rng)
         .copied()
         .unwrap_or(&"TH");
-    let serial_mode = *["preserved", "relabelled", "mislabelled"].choose(&mut g.rng).unwrap_or(&"preserved");
-    let payer_mode = *["hk_trading", "other_hub", "self"].choose(&mut g.rng).unwrap_or(&"self");
-    let capacity_mode = *["small", "none", "insufficient"].choose(&mut g.rng).unwrap_or(&"small");
+    let serial_mode = *["preserved", "relabelled", "mislabelled"]
+        .choose(&mut g.rng)
+        .unwrap_or(&"preserved");
+    let payer_mode = *["hk_trading", "other_hub", "self"]
+        .choose(&mut g.rng)
+        .unwrap_or(&"self");
+    let capacity_mode = *["small", "none", "insufficient"]
+        .choose(&mut g.rng)
+        .unwrap_or(&"small");
     let inter = g.name(hub);
     let inter2 = two_hops.then(|| g.name(hub2));
     let n_final = g.rng.random_range(1..4);
@@ -351,7 +463,13 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
     let payer_party = match payer_mode {
         "hk_trading" => Some((g.name("HK"), "HK".to_string())),
         "other_hub" => {
-            let c = *["AE", "TH", "MY", "SG"].iter().filter(|c| **c != hub).collect::<Vec<_>>().choose(&mut g.rng).copied().unwrap_or(&"AE");
+            let c = *["AE", "TH", "MY", "SG"]
+                .iter()
+                .filter(|c| **c != hub)
+                .collect::<Vec<_>>()
+                .choose(&mut g.rng)
+                .copied()
+                .unwrap_or(&"AE");
             Some((g.name(c), c.to_string()))
         }
         _ => None,
@@ -449,7 +567,11 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
                     end_user: String::new(),
                     end_user_country: String::new(),
                     declared_end_use: "stock for distribution to our customers".into(),
-                    items: vec![Item { part: part.clone(), quantity: lot, serials: lot_serials.clone() }],
+                    items: vec![Item {
+                        part: part.clone(),
+                        quantity: lot,
+                        serials: lot_serials.clone(),
+                    }],
                     quantity: lot,
                     value_usd: (price * lot as f64 * 0.92).round(),
                     freight_forwarder: FORWARDERS[which % FORWARDERS.len()].to_string(),
@@ -470,7 +592,10 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
         };
         let vague = g.rng.random_bool(0.02);
         let forwarder = if g.rng.random_bool(0.02) {
-            FORWARDERS.choose(&mut g.rng).unwrap_or(&FORWARDERS[0]).to_string()
+            FORWARDERS
+                .choose(&mut g.rng)
+                .unwrap_or(&FORWARDERS[0])
+                .to_string()
         } else {
             c.forwarder.clone()
         };
@@ -495,7 +620,11 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
             } else {
                 c.end_use.clone()
             },
-            items: vec![Item { part, quantity: qty, serials }],
+            items: vec![Item {
+                part,
+                quantity: qty,
+                serials,
+            }],
             quantity: qty,
             value_usd: value.round(),
             freight_forwarder: forwarder,
@@ -509,7 +638,9 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
     // Declared capacity: what each customer's purchases need (board power × 1.8, the DGX
     // ratio) times its headroom; racks at 40 kW each.
     for (ci, c) in customers.iter().enumerate() {
-        let kw = (customer_acc[ci] * 1.8 * c.headroom / 1000.0).ceil().max(20.0);
+        let kw = (customer_acc[ci] * 1.8 * c.headroom / 1000.0)
+            .ceil()
+            .max(20.0);
         let racks = (kw / 40.0).ceil() as u32;
         for &li in &customer_lines[ci] {
             out[li].end_user_power_kw = Some(kw);
@@ -525,7 +656,12 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
         .cloned()
         .collect();
     let inter_addr = match g.rng.random_range(0..3) {
-        0 => format!("Unit {}-{:02}, {}", g.rng.random_range(2..30), g.rng.random_range(1..20), g.address(hub)),
+        0 => format!(
+            "Unit {}-{:02}, {}",
+            g.rng.random_range(2..30),
+            g.rng.random_range(1..20),
+            g.address(hub)
+        ),
         1 => city(hub).to_string(),
         _ => g.address(hub),
     };
@@ -539,11 +675,24 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
         "insufficient" => Some(g.rng.random_range(800.0..1500.0f64).round()),
         _ => None,
     };
-    let fwd = FORWARDERS.choose(&mut g.rng).unwrap_or(&FORWARDERS[0]).to_string();
-    let div_part = *["DGX-H100", "HGX-H200", "DGX-B200", "H100-SXM"].choose(&mut g.rng).unwrap_or(&"DGX-H100");
-    let (div_price, div_acc) = PARTS.iter().find(|p| p.0 == div_part).map(|p| (p.1, p.2)).unwrap_or((300_000.0, 8));
+    let fwd = FORWARDERS
+        .choose(&mut g.rng)
+        .unwrap_or(&FORWARDERS[0])
+        .to_string();
+    let div_part = *["DGX-H100", "HGX-H200", "DGX-B200", "H100-SXM"]
+        .choose(&mut g.rng)
+        .unwrap_or(&"DGX-H100");
+    let (div_price, div_acc) = PARTS
+        .iter()
+        .find(|p| p.0 == div_part)
+        .map(|p| (p.1, p.2))
+        .unwrap_or((300_000.0, 8));
     for k in 0..k_in {
-        let qty: u32 = if div_acc > 1 { g.rng.random_range(8..40) } else { g.rng.random_range(64..320) };
+        let qty: u32 = if div_acc > 1 {
+            g.rng.random_range(8..40)
+        } else {
+            g.rng.random_range(64..320)
+        };
         let serials = g.serials(div_part, qty);
         let sup = suppliers[k % suppliers.len()].clone();
         diversion_ids.push(out.len());
@@ -558,12 +707,22 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
             end_user: inter.clone(),
             end_user_country: hub.into(),
             declared_end_use: inter_end_use.clone(),
-            items: vec![Item { part: div_part.into(), quantity: qty, serials: serials.clone() }],
+            items: vec![Item {
+                part: div_part.into(),
+                quantity: qty,
+                serials: serials.clone(),
+            }],
             quantity: qty,
             value_usd: (div_price * qty as f64 * g.rng.random_range(0.95..1.15)).round(),
             freight_forwarder: fwd.clone(),
-            payer: payer_party.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
-            payer_country: payer_party.as_ref().map(|p| p.1.clone()).unwrap_or_default(),
+            payer: payer_party
+                .as_ref()
+                .map(|p| p.0.clone())
+                .unwrap_or_default(),
+            payer_country: payer_party
+                .as_ref()
+                .map(|p| p.1.clone())
+                .unwrap_or_default(),
             licence: String::new(),
             end_user_power_kw: inter_kw,
             end_user_racks: inter_kw.map(|kw| (kw / 40.0).ceil() as u32),
@@ -574,18 +733,43 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
         let mut t2 = t + g.rng.random_range(3..25);
         if let Some(i2) = &inter2 {
             diversion_ids.push(out.len());
-            out.push(onward(&mut g, &holder, (i2, hub2), day(t2), div_part, div_price, &hold_serials, "preserved"));
+            out.push(onward(
+                &mut g,
+                &holder,
+                (i2, hub2),
+                day(t2),
+                div_part,
+                div_price,
+                &hold_serials,
+                "preserved",
+            ));
             holder = (i2.clone(), hub2.to_string());
             t2 += g.rng.random_range(3..20);
         }
-        let split = if hold_serials.len() >= 2 && g.rng.random_bool(0.4) { 2 } else { 1 };
+        let split = if hold_serials.len() >= 2 && g.rng.random_bool(0.4) {
+            2
+        } else {
+            1
+        };
         let chunk = hold_serials.len().div_ceil(split);
         let parts: Vec<Vec<String>> = hold_serials.chunks(chunk).map(|c| c.to_vec()).collect();
         hold_serials.clear();
         for p in parts {
-            let (fname, fcc) = finals.choose(&mut g.rng).cloned().unwrap_or_else(|| ("Buyer".into(), "CN".into()));
+            let (fname, fcc) = finals
+                .choose(&mut g.rng)
+                .cloned()
+                .unwrap_or_else(|| ("Buyer".into(), "CN".into()));
             diversion_ids.push(out.len());
-            out.push(onward(&mut g, &holder, (&fname, &fcc), day(t2), div_part, div_price, &p, serial_mode));
+            out.push(onward(
+                &mut g,
+                &holder,
+                (&fname, &fcc),
+                day(t2),
+                div_part,
+                div_price,
+                &p,
+                serial_mode,
+            ));
             t2 += g.rng.random_range(0..5);
         }
         t += g.rng.random_range(5..30);
@@ -599,7 +783,9 @@ pub fn simulate_ledger(seed: u64, lines: usize) -> SimLedger {
     let mut ids = Vec::new();
     let mut slots: Vec<Option<Shipment>> = out.into_iter().map(Some).collect();
     for (n, &i) in idx.iter().enumerate() {
-        let Some(mut s) = slots[i].take() else { continue };
+        let Some(mut s) = slots[i].take() else {
+            continue;
+        };
         s.shipment_id = format!("SHP-{seed}-{n:07}");
         if is_div.contains(&i) {
             ids.push(s.shipment_id.clone());
@@ -655,11 +841,20 @@ fn onward(
         ship_to_address: g.address(to.1),
         end_user: String::new(),
         end_user_country: String::new(),
-        declared_end_use: ["server resale", "IT equipment", "data processing"][g.rng.random_range(0..3)].into(),
-        items: vec![Item { part: part_declared, quantity: qty, serials: serials_declared }],
+        declared_end_use: ["server resale", "IT equipment", "data processing"]
+            [g.rng.random_range(0..3)]
+        .into(),
+        items: vec![Item {
+            part: part_declared,
+            quantity: qty,
+            serials: serials_declared,
+        }],
         quantity: qty,
         value_usd: (price * qty as f64 * g.rng.random_range(1.05..1.4)).round(),
-        freight_forwarder: FORWARDERS.choose(&mut g.rng).unwrap_or(&FORWARDERS[0]).to_string(),
+        freight_forwarder: FORWARDERS
+            .choose(&mut g.rng)
+            .unwrap_or(&FORWARDERS[0])
+            .to_string(),
         payer: String::new(),
         payer_country: String::new(),
         licence: String::new(),
@@ -679,7 +874,11 @@ mod tests {
         assert_eq!(a.shipments, b.shipments);
         let c = simulate_ledger(4, 1000);
         assert_ne!(a.truth.intermediaries, c.truth.intermediaries);
-        assert!(a.shipments.len() >= 990 && a.shipments.len() <= 1100, "{}", a.shipments.len());
+        assert!(
+            a.shipments.len() >= 990 && a.shipments.len() <= 1100,
+            "{}",
+            a.shipments.len()
+        );
         assert!(!a.truth.diversion_shipment_ids.is_empty());
         // Dates are in order and ids unique.
         assert!(a.shipments.windows(2).all(|w| w[0].date <= w[1].date));

@@ -1,14 +1,20 @@
 //! Classification agrees with the published TPP of well-known parts and their known control
 //! status (figures from BIS worked examples, vendor datasheets and public reporting).
 
-use chokepoint_controls::classify::{classify_part, ControlStatus, PartsDb, RawFigures, Thresholds};
+use chokepoint_controls::classify::{
+    classify_part, ControlStatus, PartsDb, RawFigures, Thresholds,
+};
 use chokepoint_controls::classify_figures;
 
 fn check(name: &str, published_tpp: f64, status: ControlStatus) {
     let db = PartsDb::builtin().unwrap();
     let c = classify_part(&db, name, &Thresholds::default()).unwrap();
     let rel = (c.tpp - published_tpp).abs() / published_tpp;
-    assert!(rel < 0.005, "{name}: TPP {} vs published {published_tpp}", c.tpp);
+    assert!(
+        rel < 0.005,
+        "{name}: TPP {} vs published {published_tpp}",
+        c.tpp
+    );
     assert_eq!(c.status, status, "{name}: {:?}", c.reasons);
 }
 
@@ -63,8 +69,20 @@ fn raw_figures_show_the_arithmetic() {
     };
     let c = classify_figures(&raw.to_figures(), &Thresholds::default()).unwrap();
     assert_eq!(c.tpp, 4992.0);
-    assert!(c.arithmetic.iter().any(|l| l.contains("2 × 312 × 8 = 4992")), "{:?}", c.arithmetic);
-    assert!(c.arithmetic.iter().any(|l| l.contains("PD = TPP / die area")), "{:?}", c.arithmetic);
+    assert!(
+        c.arithmetic
+            .iter()
+            .any(|l| l.contains("2 × 312 × 8 = 4992")),
+        "{:?}",
+        c.arithmetic
+    );
+    assert!(
+        c.arithmetic
+            .iter()
+            .any(|l| l.contains("PD = TPP / die area")),
+        "{:?}",
+        c.arithmetic
+    );
 }
 
 #[test]
@@ -90,7 +108,7 @@ fn band_boundaries() {
     assert_eq!(f(2000.0, 500.0, true), ControlStatus::A3090B); // b.2: PD 4.0
     assert_eq!(f(2000.0, 1000.0, true), ControlStatus::NotControlled); // PD 2.0, TPP < 2400
     assert_eq!(f(1599.0, 10.0, true), ControlStatus::NotControlled); // below every TPP
-    // The same .b part, not for data centres: outside 3A090.
+                                                                     // The same .b part, not for data centres: outside 3A090.
     assert_eq!(f(2000.0, 500.0, false), ControlStatus::NotControlled);
     assert_eq!(f(5000.0, 500.0, false), ControlStatus::A3090A);
 }

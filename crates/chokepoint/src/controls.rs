@@ -27,16 +27,24 @@ pub struct ControlsArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum ControlsCommand {
     /// Classify a part (3A090.a/.b, 4A090, or not 3A090) from the data file or raw figures, showing the arithmetic.
-    #[command(after_help = "Examples:\n  chokepoint controls classify --part H100-SXM\n  chokepoint controls classify --tops-int8 624 --tflops-fp16 312 --die-mm2 826\n  chokepoint controls classify --tflops-fp8 660.6 --die-mm2 608.5 --not-datacenter")]
+    #[command(
+        after_help = "Examples:\n  chokepoint controls classify --part H100-SXM\n  chokepoint controls classify --tops-int8 624 --tflops-fp16 312 --die-mm2 826\n  chokepoint controls classify --tflops-fp8 660.6 --die-mm2 608.5 --not-datacenter"
+    )]
     Classify(ClassifyArgs),
     /// Does this export need a licence? Reasons with the rule cited, review policy, licence exceptions.
-    #[command(after_help = "Examples:\n  chokepoint controls license --eccn 3A090.a --destination MY\n  chokepoint controls license --part H100 --destination DE --end-user-hq CN\n  chokepoint controls license --eccn 4A090.a --destination AE --end-use \"cloud GPU instances\"")]
+    #[command(
+        after_help = "Examples:\n  chokepoint controls license --eccn 3A090.a --destination MY\n  chokepoint controls license --part H100 --destination DE --end-user-hq CN\n  chokepoint controls license --eccn 4A090.a --destination AE --end-use \"cloud GPU instances\""
+    )]
     License(LicenseArgs),
     /// Diversion red flags in a shipment ledger (CSV or JSON lines): per shipment, per counterparty, re-export chains.
-    #[command(after_help = "Example:\n  chokepoint controls shipments ledger.csv --out report.json --dot graph.dot\n\nColumns: shipment_id,date,exporter,exporter_country,consignee,destination,ship_to_address,end_user,\nend_user_country,declared_end_use,items,quantity,value_usd,freight_forwarder,payer,payer_country,licence,\nend_user_power_kw,end_user_racks (items: PART*QTY#SERIAL|SERIAL;PART*QTY...).")]
+    #[command(
+        after_help = "Example:\n  chokepoint controls shipments ledger.csv --out report.json --dot graph.dot\n\nColumns: shipment_id,date,exporter,exporter_country,consignee,destination,ship_to_address,end_user,\nend_user_country,declared_end_use,items,quantity,value_usd,freight_forwarder,payer,payer_country,licence,\nend_user_power_kw,end_user_racks (items: PART*QTY#SERIAL|SERIAL;PART*QTY...)."
+    )]
     Shipments(ShipmentsArgs),
     /// Write a simulated ledger: legitimate trade with a hidden diversion chain through an intermediary.
-    #[command(after_help = "Example:\n  chokepoint controls simulate-ledger --out ledger.csv --seed 7 --lines 20000 --truth truth.json")]
+    #[command(
+        after_help = "Example:\n  chokepoint controls simulate-ledger --out ledger.csv --seed 7 --lines 20000 --truth truth.json"
+    )]
     SimulateLedger(SimulateLedgerArgs),
     /// List the parts and systems the accelerator data knows.
     #[command(after_help = "Example:\n  chokepoint controls parts")]
@@ -168,11 +176,16 @@ pub fn run(args: ControlsArgs, global: &Global) -> anyhow::Result<Outcome> {
                 println!("accelerator data {} ({})", parts.version, parts.updated);
                 for p in &parts.parts {
                     let c = classify_part(&parts, &p.name, &rules.thresholds);
-                    let status = c.map(|c| format!("{} (TPP {:.0})", c.eccn, c.tpp)).unwrap_or_else(|e| format!("? ({e})"));
+                    let status = c
+                        .map(|c| format!("{} (TPP {:.0})", c.eccn, c.tpp))
+                        .unwrap_or_else(|e| format!("? ({e})"));
                     println!("  {:<14} {:<8} {}", p.name, p.vendor, status);
                 }
                 for s in &parts.systems {
-                    println!("  {:<14} system   {} × {}", s.name, s.contains.count, s.contains.part);
+                    println!(
+                        "  {:<14} system   {} × {}",
+                        s.name, s.contains.count, s.contains.part
+                    );
                 }
             }
             Ok(Outcome::Ok)
@@ -180,7 +193,12 @@ pub fn run(args: ControlsArgs, global: &Global) -> anyhow::Result<Outcome> {
     }
 }
 
-fn classify(a: ClassifyArgs, rules: &Rules, parts: &PartsDb, global: &Global) -> anyhow::Result<Outcome> {
+fn classify(
+    a: ClassifyArgs,
+    rules: &Rules,
+    parts: &PartsDb,
+    global: &Global,
+) -> anyhow::Result<Outcome> {
     let c = match &a.part {
         Some(p) => classify_part(parts, p, &rules.thresholds)?,
         None => {
@@ -212,7 +230,11 @@ fn print_classification(c: &Classification, rules: &Rules) {
     match &c.part {
         Some(p) => println!(
             "{p}{} — accelerator data {}, rules {}",
-            if c.datacenter { "" } else { " (not a data-centre part)" },
+            if c.datacenter {
+                ""
+            } else {
+                " (not a data-centre part)"
+            },
             c.data_version.as_deref().unwrap_or("?"),
             rules.meta.version
         ),
@@ -233,7 +255,12 @@ fn print_classification(c: &Classification, rules: &Rules) {
     }
 }
 
-fn license(a: LicenseArgs, rules: &Rules, parts: &PartsDb, global: &Global) -> anyhow::Result<Outcome> {
+fn license(
+    a: LicenseArgs,
+    rules: &Rules,
+    parts: &PartsDb,
+    global: &Global,
+) -> anyhow::Result<Outcome> {
     let q = licence_query(
         rules,
         parts,
@@ -295,17 +322,28 @@ fn print_decision(d: &LicenceDecision) {
         } else {
             println!("licence exceptions that may apply:");
             for e in &d.exceptions {
-                println!("  {} ({}): {} [{}]", e.code, e.name, e.conditions, e.citation);
+                println!(
+                    "  {} ({}): {} [{}]",
+                    e.code, e.name, e.conditions, e.citation
+                );
             }
         }
     }
     for a in &d.advisories {
         println!("note: {} [{}]", a.text, a.citation);
     }
-    println!("answered by rules version {} as of {}", d.rules_version, d.as_of);
+    println!(
+        "answered by rules version {} as of {}",
+        d.rules_version, d.as_of
+    );
 }
 
-fn shipments(a: ShipmentsArgs, rules: &Rules, parts: &PartsDb, global: &Global) -> anyhow::Result<Outcome> {
+fn shipments(
+    a: ShipmentsArgs,
+    rules: &Rules,
+    parts: &PartsDb,
+    global: &Global,
+) -> anyhow::Result<Outcome> {
     let mut an = Analyzer::new(rules, parts);
     if let Some(t) = a.threshold {
         if !(0.0..=1.0).contains(&t) {
@@ -365,8 +403,15 @@ fn print_report(r: &LedgerReport, top: usize, secs: f64) {
         println!("  check skipped: {s}");
     }
     if !r.unknown_parts.is_empty() {
-        let list: Vec<String> = r.unknown_parts.iter().map(|(p, n)| format!("{p} ({n})")).collect();
-        println!("  parts not in the data file (not classified): {}", list.join(", "));
+        let list: Vec<String> = r
+            .unknown_parts
+            .iter()
+            .map(|(p, n)| format!("{p} ({n})"))
+            .collect();
+        println!(
+            "  parts not in the data file (not classified): {}",
+            list.join(", ")
+        );
     }
     if !r.chains.is_empty() {
         println!("\nre-export chains to licence-required destinations:");
@@ -381,14 +426,27 @@ fn print_report(r: &LedgerReport, top: usize, secs: f64) {
         for s in f.iter().take(top) {
             println!(
                 "  [{:.2}] {} line {} {} {} → {} ({}), {} accelerators, ${:.0}",
-                s.score, s.shipment_id, s.line, s.date, s.exporter, s.consignee, s.destination, s.controlled_accelerators, s.value_usd
+                s.score,
+                s.shipment_id,
+                s.line,
+                s.date,
+                s.exporter,
+                s.consignee,
+                s.destination,
+                s.controlled_accelerators,
+                s.value_usd
             );
             for e in &s.evidence {
                 println!("      {:.2} {}: {}", e.weight, e.signal, e.text);
             }
         }
     }
-    let risky: Vec<_> = r.parties.iter().filter(|p| p.flagged_in + p.flagged_out > 0).take(top).collect();
+    let risky: Vec<_> = r
+        .parties
+        .iter()
+        .filter(|p| p.flagged_in + p.flagged_out > 0)
+        .take(top)
+        .collect();
     if !risky.is_empty() {
         println!("\ncounterparties with flagged shipments:");
         for p in risky {
