@@ -8,8 +8,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/chokepoint-target}"
 VENV="${CHOKEPOINT_VENV:-/var/tmp/chokepoint-venv}"
 PY="$VENV/bin/python"
 PEERS="$PWD/scripts/tests.d/intel_peers.py"
-cargo build -q -p chokepoint
-BIN="$CARGO_TARGET_DIR/debug/chokepoint"
+if [ -z "${CHOKEPOINT_BIN:-}" ]; then cargo build -q -p chokepoint; fi
+BIN="${CHOKEPOINT_BIN:-$CARGO_TARGET_DIR/debug/chokepoint}"
 W=$(mktemp -d)
 SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$W"; }

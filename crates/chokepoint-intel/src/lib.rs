@@ -38,7 +38,7 @@ pub enum IntelError {
     #[error("{place}: {source}")]
     Stix {
         place: Place,
-        source: stix::StixError,
+        source: Box<stix::StixError>,
     },
     /// A community key file that cannot be used.
     #[error("community key {path}: {message}")]

@@ -285,7 +285,7 @@ pub fn match_logs(
                 continue;
             }
             records += 1;
-            if records % 4096 == 0 {
+            if records & 4095 == 0 {
                 progress.advance(4096);
             }
             *account_records.entry(rec.account_id.clone()).or_default() += 1;
@@ -476,6 +476,6 @@ pub fn read_bundle(path: &Path) -> Result<Vec<StixObject>, IntelError> {
     })?;
     stix::parse_bundle(&text).map_err(|source| IntelError::Stix {
         place: Place::file(path),
-        source,
+        source: Box::new(source),
     })
 }

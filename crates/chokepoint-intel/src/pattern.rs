@@ -574,7 +574,7 @@ fn valid_pattern_timestamp(s: &str) -> bool {
 
 fn valid_base64(s: &str) -> bool {
     let t = s.trim_end_matches('=');
-    s.len() % 4 == 0
+    s.len() & 3 == 0
         && s.len() - t.len() <= 2
         && t.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')

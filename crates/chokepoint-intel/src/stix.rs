@@ -605,7 +605,7 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
             }
         }
         if let Some(c) = obj.get("confidence") {
-            if !c.as_u64().is_some_and(|c| c <= 100) {
+            if c.as_u64().is_none_or(|c| c > 100) {
                 return Err(err(
                     label,
                     Some("confidence"),
@@ -706,7 +706,7 @@ pub fn validate_object(v: &Value, label: &str) -> Result<StixObject, StixError> 
             ts("first_seen", false)?;
             ts("last_seen", false)?;
             if let Some(c) = obj.get("count") {
-                if !c.as_u64().is_some_and(|c| c <= 999_999_999) {
+                if c.as_u64().is_none_or(|c| c > 999_999_999) {
                     return Err(err(
                         label,
                         Some("count"),

@@ -333,12 +333,7 @@ async fn objects_status_filters_versions_tlp_red_and_delete() {
     )
     .await;
     assert_eq!(v["objects"][0]["modified"], "2026-02-01T00:00:00.000Z");
-    let (_, _, v) = get(
-        &c,
-        &format!("{one}versions/", one = format!("{}{id2}/", s.objects_url())),
-        &s.key_a,
-    )
-    .await;
+    let (_, _, v) = get(&c, &format!("{}{id2}/versions/", s.objects_url()), &s.key_a).await;
     assert_eq!(
         v["versions"],
         json!(["2026-01-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z"])
