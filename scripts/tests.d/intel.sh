@@ -127,6 +127,7 @@ BODY="{\"objects\":[{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"$O
 expect 202 -X POST -H "Accept: $TX" -H "Content-Type: $TX" -H "Authorization: Bearer $KEY_A" --data "$BODY" "$OBJ"
 kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 start_server
+OBJ="http://$ADDR/api/collections/$COLL/objects/"
 expect 200 -H "Accept: $TX" -H "Authorization: Bearer $KEY_A" "${OBJ}${OBJ_ID}/"
 echo "ok: object acknowledged before kill -9 is served after restart"
 
