@@ -36,7 +36,9 @@ fn err<E: std::fmt::Display>(e: E) -> ScenarioError {
 /// challenger's compute by source (stacked) and the leader's stock (line), in millions of H100e.
 pub fn render_chart_svg(series: &[ChartSeries<'_>]) -> Result<String, ScenarioError> {
     if series.is_empty() {
-        return Err(ScenarioError::Chart("nothing to draw: no scenario given".into()));
+        return Err(ScenarioError::Chart(
+            "nothing to draw: no scenario given".into(),
+        ));
     }
     let width = 960u32;
     let panel_h = 330u32;
@@ -69,7 +71,10 @@ pub fn render_chart_svg(series: &[ChartSeries<'_>]) -> Result<String, ScenarioEr
         }
         let pad = (hi - lo).max(1.0) * 0.05;
         let mut chart = ChartBuilder::on(&areas[0])
-            .caption("Frontier-AI lead of the democracies (months)", ("sans-serif", 20))
+            .caption(
+                "Frontier-AI lead of the democracies (months)",
+                ("sans-serif", 20),
+            )
             .margin(12)
             .x_label_area_size(32)
             .y_label_area_size(48)
@@ -122,7 +127,10 @@ pub fn render_chart_svg(series: &[ChartSeries<'_>]) -> Result<String, ScenarioEr
                     mc.lead_2028_months.p95,
                     mc.runs
                 ),
-                None => format!("{}: 2028 lead {:.1} mo", s.result.scenario, s.result.lead_2028_months),
+                None => format!(
+                    "{}: 2028 lead {:.1} mo",
+                    s.result.scenario, s.result.lead_2028_months
+                ),
             };
             chart
                 .draw_series(LineSeries::new(
@@ -135,7 +143,9 @@ pub fn render_chart_svg(series: &[ChartSeries<'_>]) -> Result<String, ScenarioEr
                 ))
                 .map_err(err)?
                 .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3))
+                });
         }
         chart
             .configure_series_labels()
@@ -150,20 +160,42 @@ pub fn render_chart_svg(series: &[ChartSeries<'_>]) -> Result<String, ScenarioEr
             let qs = &s.result.quarters;
             let m = 1e6;
             let layers: [(&str, Box<dyn Fn(usize) -> f64>); 5] = [
-                ("challenger: 2025 stock", Box::new(|t| qs[t].challenger.stock_initial / m)),
-                ("domestic", Box::new(|t| qs[t].challenger.stock_domestic / m)),
-                ("legal imports", Box::new(|t| qs[t].challenger.stock_legal_imports / m)),
-                ("smuggled", Box::new(|t| qs[t].challenger.stock_smuggled / m)),
-                ("offshore rented", Box::new(|t| qs[t].challenger.offshore_rented / m)),
+                (
+                    "challenger: 2025 stock",
+                    Box::new(|t| qs[t].challenger.stock_initial / m),
+                ),
+                (
+                    "domestic",
+                    Box::new(|t| qs[t].challenger.stock_domestic / m),
+                ),
+                (
+                    "legal imports",
+                    Box::new(|t| qs[t].challenger.stock_legal_imports / m),
+                ),
+                (
+                    "smuggled",
+                    Box::new(|t| qs[t].challenger.stock_smuggled / m),
+                ),
+                (
+                    "offshore rented",
+                    Box::new(|t| qs[t].challenger.offshore_rented / m),
+                ),
             ];
             let top = qs
                 .iter()
-                .map(|q| q.leader.stock.max(q.challenger.stock + q.challenger.offshore_rented))
+                .map(|q| {
+                    q.leader
+                        .stock
+                        .max(q.challenger.stock + q.challenger.offshore_rented)
+                })
                 .fold(1.0, f64::max)
                 / m;
             let mut chart = ChartBuilder::on(&areas[i + 1])
                 .caption(
-                    format!("{}: compute by source (millions of H100e)", s.result.scenario),
+                    format!(
+                        "{}: compute by source (millions of H100e)",
+                        s.result.scenario
+                    ),
                     ("sans-serif", 18),
                 )
                 .margin(12)
@@ -182,23 +214,30 @@ pub fn render_chart_svg(series: &[ChartSeries<'_>]) -> Result<String, ScenarioEr
             for (k, (name, value)) in layers.iter().enumerate() {
                 let colour = SOURCE_COLOURS[k];
                 let above: Vec<f64> = (0..QUARTERS).map(|t| below[t] + value(t)).collect();
-                let mut poly: Vec<(f64, f64)> = (0..QUARTERS).map(|t| (t as f64, above[t])).collect();
+                let mut poly: Vec<(f64, f64)> =
+                    (0..QUARTERS).map(|t| (t as f64, above[t])).collect();
                 poly.extend((0..QUARTERS).rev().map(|t| (t as f64, below[t])));
                 chart
                     .draw_series(std::iter::once(Polygon::new(poly, colour.mix(0.75))))
                     .map_err(err)?
                     .label(*name)
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled()));
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 14, y + 5)], colour.filled())
+                    });
                 below = above;
             }
             chart
                 .draw_series(LineSeries::new(
-                    qs.iter().enumerate().map(|(t, q)| (t as f64, q.leader.stock / m)),
+                    qs.iter()
+                        .enumerate()
+                        .map(|(t, q)| (t as f64, q.leader.stock / m)),
                     BLACK.stroke_width(2),
                 ))
                 .map_err(err)?
                 .label("leader stock")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(2)));
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(2))
+                });
             chart
                 .configure_series_labels()
                 .background_style(WHITE.mix(0.85))

@@ -155,7 +155,9 @@ pub fn params_of_request(req: &RunRequest) -> Result<Params, crate::ScenarioErro
     Ok(p)
 }
 
-async fn run_endpoint(body: Result<Json<RunRequest>, axum::extract::rejection::JsonRejection>) -> Response {
+async fn run_endpoint(
+    body: Result<Json<RunRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
     let req = match body {
         Ok(Json(r)) => r,
         Err(e) => return error(e.status(), e.body_text()),
@@ -164,7 +166,10 @@ async fn run_endpoint(body: Result<Json<RunRequest>, axum::extract::rejection::J
         if mc.runs == 0 || mc.runs > MAX_HTTP_RUNS {
             return error(
                 StatusCode::BAD_REQUEST,
-                format!("monte_carlo.runs = {}: allowed 1 to {MAX_HTTP_RUNS}", mc.runs),
+                format!(
+                    "monte_carlo.runs = {}: allowed 1 to {MAX_HTTP_RUNS}",
+                    mc.runs
+                ),
             );
         }
     }
@@ -183,7 +188,10 @@ async fn run_endpoint(body: Result<Json<RunRequest>, axum::extract::rejection::J
     .await;
     match joined {
         Ok(r) => Json(r).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("scenario run failed: {e}")),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("scenario run failed: {e}"),
+        ),
     }
 }
 

@@ -24,5 +24,7 @@ pub mod params;
 pub use chart::{render_chart_svg, ChartSeries};
 pub use error::ScenarioError;
 pub use model::{run, QuarterResult, ScenarioResult};
-pub use montecarlo::{monte_carlo, sensitivity, sweep, MonteCarloResult, Percentiles, Sensitivity, Sweep};
+pub use montecarlo::{
+    monte_carlo, sensitivity, sweep, MonteCarloResult, Percentiles, Sensitivity, Sweep,
+};
 pub use params::{catalog, preset_names, Levers, ModelParams, Params};

@@ -105,7 +105,10 @@ pub fn read_distill_report(path: &Path) -> Result<DistillMeasurement, ScenarioEr
 }
 
 /// Measures a distill report's text (`path` for messages).
-pub fn measure_distill_report(text: &str, path: &Path) -> Result<DistillMeasurement, ScenarioError> {
+pub fn measure_distill_report(
+    text: &str,
+    path: &Path,
+) -> Result<DistillMeasurement, ScenarioError> {
     let report: Report = serde_json::from_str(text).map_err(|e| json_error(path, text, e))?;
     match report.schema.as_deref() {
         Some(DISTILL_REPORT_SCHEMA) => {}
@@ -114,7 +117,9 @@ pub fn measure_distill_report(text: &str, path: &Path) -> Result<DistillMeasurem
                 Place::file(path).at_field("schema"),
                 format!(
                     "expected \"{DISTILL_REPORT_SCHEMA}\", found {}",
-                    other.map(|s| format!("\"{s}\"")).unwrap_or_else(|| "nothing".into())
+                    other
+                        .map(|s| format!("\"{s}\""))
+                        .unwrap_or_else(|| "nothing".into())
                 ),
             ))
         }
@@ -137,12 +142,19 @@ pub fn measure_distill_report(text: &str, path: &Path) -> Result<DistillMeasurem
         let field = |f: &str| {
             Place::file(path).at_field(format!(
                 "campaigns[{i}]{}.{f}",
-                c.id.as_ref().map(|id| format!(" ({id})")).unwrap_or_default()
+                c.id.as_ref()
+                    .map(|id| format!(" ({id})"))
+                    .unwrap_or_default()
             ))
         };
         let n = match c.records {
             Some(r) if r.is_finite() && r >= 0.0 => r,
-            Some(r) => return Err(ScenarioError::invalid(field("records"), format!("{r} is not a count"))),
+            Some(r) => {
+                return Err(ScenarioError::invalid(
+                    field("records"),
+                    format!("{r} is not a count"),
+                ))
+            }
             None => c.accounts.len() as f64 * EXCHANGES_PER_ACCOUNT,
         };
         exchanges += n;
@@ -152,11 +164,17 @@ pub fn measure_distill_report(text: &str, path: &Path) -> Result<DistillMeasurem
                 .map(|s| parse_rfc3339(s).map_err(|e| ScenarioError::invalid(field(f), e)))
                 .transpose()
         };
-        let (fs, ls) = (parse(&c.first_seen, "first_seen")?, parse(&c.last_seen, "last_seen")?);
+        let (fs, ls) = (
+            parse(&c.first_seen, "first_seen")?,
+            parse(&c.last_seen, "last_seen")?,
+        );
         match (fs, ls) {
             (Some(a), Some(b)) => {
                 if b < a {
-                    return Err(ScenarioError::invalid(field("last_seen"), "last_seen is before first_seen"));
+                    return Err(ScenarioError::invalid(
+                        field("last_seen"),
+                        "last_seen is before first_seen",
+                    ));
                 }
                 durations.push((b - a).num_seconds() as f64 / 86_400.0);
                 first = Some(first.map_or(a, |f| f.min(a)));
@@ -177,15 +195,14 @@ pub fn measure_distill_report(text: &str, path: &Path) -> Result<DistillMeasurem
             mix_weight += n;
         }
     }
-    let (first, last) = match (first, last) {
-        (Some(f), Some(l)) => (f, l),
-        _ => {
-            return Err(ScenarioError::invalid(
+    let (first, last) =
+        match (first, last) {
+            (Some(f), Some(l)) => (f, l),
+            _ => return Err(ScenarioError::invalid(
                 Place::file(path).at_field("campaigns[].first_seen"),
                 "no campaign has first_seen and last_seen: the volume cannot be turned into a rate",
-            ))
-        }
-    };
+            )),
+        };
     let observed_days = ((last - first).num_seconds() as f64 / 86_400.0).max(1.0);
     let mid = first + (last - first) / 2;
     let capability_coverage = (mix_weight > 0.0).then(|| {
@@ -239,7 +256,10 @@ pub fn apply_distill(
         params.set_measured(
             "campaign_duration_days",
             days,
-            format!("{source}: mean first_seen..last_seen of {} campaigns", m.campaigns),
+            format!(
+                "{source}: mean first_seen..last_seen of {} campaigns",
+                m.campaigns
+            ),
         )?;
     }
     if let Some(c) = m.capability_coverage {
@@ -285,7 +305,10 @@ pub fn parse_shipments(text: &str, path: &Path) -> Result<ShipmentsInput, Scenar
     if !(s.diverted_units.is_finite() && s.diverted_units > 0.0) {
         return Err(ScenarioError::invalid(
             Place::file(path).at_field("diverted_units"),
-            format!("{} must be a positive count (0 diverted units cannot be a smuggling rate)", s.diverted_units),
+            format!(
+                "{} must be a positive count (0 diverted units cannot be a smuggling rate)",
+                s.diverted_units
+            ),
         ));
     }
     if !(s.period_days.is_finite() && (1.0..=3660.0).contains(&s.period_days)) {
@@ -303,7 +326,8 @@ pub fn parse_shipments(text: &str, path: &Path) -> Result<ShipmentsInput, Scenar
         }
     }
     if let Some(t) = &s.observed_at {
-        parse_date(t).map_err(|e| ScenarioError::invalid(Place::file(path).at_field("observed_at"), e))?;
+        parse_date(t)
+            .map_err(|e| ScenarioError::invalid(Place::file(path).at_field("observed_at"), e))?;
     }
     Ok(s)
 }
@@ -313,12 +337,17 @@ fn parse_date(s: &str) -> Result<Timestamp, String> {
 }
 
 /// Replaces the smuggling baseline by a measured rate.
-pub fn apply_shipments(params: &mut Params, s: &ShipmentsInput, source: &str) -> Result<(), ScenarioError> {
+pub fn apply_shipments(
+    params: &mut Params,
+    s: &ShipmentsInput,
+    source: &str,
+) -> Result<(), ScenarioError> {
     let per_year = s.diverted_units * 365.25 / s.period_days;
     let at = match &s.observed_at {
-        Some(t) => years_since_2025(&parse_date(t).map_err(|e| {
-            ScenarioError::invalid(Place::default().at_field("observed_at"), e)
-        })?),
+        Some(t) => years_since_2025(
+            &parse_date(t)
+                .map_err(|e| ScenarioError::invalid(Place::default().at_field("observed_at"), e))?,
+        ),
         None => 0.0,
     };
     // E4 grows the 2024 baseline by smuggling_growth^(1 + years since 2025).
@@ -333,7 +362,11 @@ pub fn apply_shipments(params: &mut Params, s: &ShipmentsInput, source: &str) ->
         ),
     )?;
     if let Some(h) = s.h100e_per_unit {
-        params.set_measured("smuggled_chip_h100e", h, format!("{source}: h100e_per_unit"))?;
+        params.set_measured(
+            "smuggled_chip_h100e",
+            h,
+            format!("{source}: h100e_per_unit"),
+        )?;
     }
     Ok(())
 }

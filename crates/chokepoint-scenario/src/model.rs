@@ -179,7 +179,8 @@ pub fn simulate(p: &ModelParams, l: &Levers) -> Vec<QuarterResult> {
         .powf(1.0 - p.domestic_control_dependence * tau);
     let ln_g = leader_growth(p).ln();
     let h = harvest_share(p, l);
-    let attempted = |t: i64| p.distillation_exchanges_2025 / 4.0 * p.distillation_growth.powf(t as f64 / 4.0);
+    let attempted =
+        |t: i64| p.distillation_exchanges_2025 / 4.0 * p.distillation_growth.powf(t as f64 / 4.0);
 
     let mut lead = LeaderQuarter::default();
     let mut ch = ChallengerQuarter::default();
@@ -212,7 +213,8 @@ pub fn simulate(p: &ModelParams, l: &Levers) -> Vec<QuarterResult> {
         ch.stock_domestic = ch.stock_domestic * keep + domestic;
         ch.stock_legal_imports = ch.stock_legal_imports * keep + legal_h100e;
         ch.stock_smuggled = ch.stock_smuggled * keep + smuggled;
-        ch.stock = ch.stock_initial + ch.stock_domestic + ch.stock_legal_imports + ch.stock_smuggled;
+        ch.stock =
+            ch.stock_initial + ch.stock_domestic + ch.stock_legal_imports + ch.stock_smuggled;
         // E7: offshore rented compute, reachable share after screening and trusted exports.
         ch.offshore_rented = p.offshore_pool_2025
             * p.offshore_pool_growth.powf(y)
@@ -242,7 +244,11 @@ pub fn simulate(p: &ModelParams, l: &Levers) -> Vec<QuarterResult> {
         // E12: the lead in months.
         let ratio = lead.effective_compute / ch.effective_compute;
         let gap = ratio.ln();
-        let gap_after = if gap > 0.0 { gap * (1.0 - closure) } else { gap };
+        let gap_after = if gap > 0.0 {
+            gap * (1.0 - closure)
+        } else {
+            gap
+        };
         out.push(QuarterResult {
             quarter: Quarter::from_index(t),
             leader: lead,

@@ -120,7 +120,12 @@ fn run_rng(seed: u64, index: usize) -> ChaCha8Rng {
 
 /// Runs the model `runs` times over random parameter points (levers fixed), in parallel.
 /// Deterministic for a given (params, runs, seed).
-pub fn monte_carlo(params: &Params, runs: usize, seed: u64, progress: &dyn Progress) -> MonteCarloResult {
+pub fn monte_carlo(
+    params: &Params,
+    runs: usize,
+    seed: u64,
+    progress: &dyn Progress,
+) -> MonteCarloResult {
     let runs = runs.clamp(1, MAX_RUNS);
     progress.start("monte carlo", Some(runs as u64), "runs");
     const CHUNK: usize = 256;
@@ -159,13 +164,18 @@ pub fn monte_carlo(params: &Params, runs: usize, seed: u64, progress: &dyn Progr
         });
     }
     let last: Vec<f64> = leads.iter().map(|r| r[QUARTERS - 1]).collect();
-    let share = |f: &dyn Fn(f64) -> bool| last.iter().filter(|v| f(**v)).count() as f64 / runs as f64;
+    let share =
+        |f: &dyn Fn(f64) -> bool| last.iter().filter(|v| f(**v)).count() as f64 / runs as f64;
     MonteCarloResult {
         schema: MONTE_CARLO_SCHEMA,
         scenario: params.name.clone(),
         runs,
         seed,
-        fixed_parameters: params.measured.iter().map(|m| m.parameter.clone()).collect(),
+        fixed_parameters: params
+            .measured
+            .iter()
+            .map(|m| m.parameter.clone())
+            .collect(),
         lead_2028_months: by_quarter[QUARTERS - 1].lead_months,
         share_runs_lead_at_most_3: share(&|v| v <= 3.0),
         share_runs_lead_12_to_24: share(&|v| (12.0..=24.0).contains(&v)),
@@ -283,7 +293,10 @@ pub fn sweep(
     let spec = catalog().lever(lever).ok_or_else(|| {
         crate::ScenarioError::invalid(
             chokepoint_core::Place::default().at_field(lever),
-            format!("unknown lever `{lever}`; known levers: {}", Levers::NAMES.join(", ")),
+            format!(
+                "unknown lever `{lever}`; known levers: {}",
+                Levers::NAMES.join(", ")
+            ),
         )
     })?;
     let steps = steps.clamp(2, 1001);

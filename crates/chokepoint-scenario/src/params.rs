@@ -550,7 +550,10 @@ mod tests {
     fn presets_set_levers_only() {
         for (name, text) in PRESETS {
             let v: toml::Table = toml::from_str(text).unwrap();
-            assert!(!v.contains_key("parameters"), "preset {name} sets parameters");
+            assert!(
+                !v.contains_key("parameters"),
+                "preset {name} sets parameters"
+            );
             let p = Params::preset(name).unwrap();
             assert_eq!(p.model, catalog().default_params());
         }

@@ -2,7 +2,9 @@
 //! the defaults and are reported; the chart and the HTTP API work end to end.
 
 use chokepoint_core::NoProgress;
-use chokepoint_scenario::measured::{apply_distill, apply_shipments, measure_distill_report, parse_shipments};
+use chokepoint_scenario::measured::{
+    apply_distill, apply_shipments, measure_distill_report, parse_shipments,
+};
 use chokepoint_scenario::{monte_carlo, render_chart_svg, run, ChartSeries, Params, ScenarioError};
 use std::path::Path;
 
@@ -34,35 +36,61 @@ fn unknown_lever_is_named_with_its_line() {
     let e = parse(&text).unwrap_err().to_string();
     assert!(e.contains("my.toml:line 8"), "{e}");
     assert!(e.contains("unknown lever `smugling_interdiction`"), "{e}");
-    assert!(e.contains("smuggling_interdiction"), "lists the known ones: {e}");
+    assert!(
+        e.contains("smuggling_interdiction"),
+        "lists the known ones: {e}"
+    );
 }
 
 #[test]
 fn unknown_parameter_and_unknown_section_are_named() {
-    let e = parse(&format!("{LEVERS}[parameters]\nsmuggled_chips = 5\n")).unwrap_err().to_string();
-    assert!(e.contains("unknown parameter `smuggled_chips`") && e.contains("line 9"), "{e}");
-    let e = parse(&format!("{LEVERS}[params]\nx = 1\n")).unwrap_err().to_string();
+    let e = parse(&format!("{LEVERS}[parameters]\nsmuggled_chips = 5\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown parameter `smuggled_chips`") && e.contains("line 9"),
+        "{e}"
+    );
+    let e = parse(&format!("{LEVERS}[params]\nx = 1\n"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("params") && e.contains("my.toml:line 8"), "{e}");
 }
 
 #[test]
 fn out_of_range_values_name_key_and_range() {
-    let text = LEVERS.replace("smuggling_interdiction = 0.5", "smuggling_interdiction = 1.5");
+    let text = LEVERS.replace(
+        "smuggling_interdiction = 0.5",
+        "smuggling_interdiction = 1.5",
+    );
     let e = parse(&text).unwrap_err().to_string();
     assert!(e.contains("my.toml:line 3"), "{e}");
     assert!(e.contains("levers.smuggling_interdiction"), "{e}");
     assert!(e.contains("allowed 0 to 1"), "{e}");
-    let e = parse(&format!("{LEVERS}[parameters]\nsmuggled_chips_2024 = 5\n")).unwrap_err().to_string();
-    assert!(e.contains("parameters.smuggled_chips_2024") && e.contains("allowed 10000 to 500000"), "{e}");
-    let e = parse(&LEVERS.replace("= 30", "= -1")).unwrap_err().to_string();
-    assert!(e.contains("distillation_time_to_detect_days") && e.contains("allowed 0 to 365"), "{e}");
+    let e = parse(&format!("{LEVERS}[parameters]\nsmuggled_chips_2024 = 5\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("parameters.smuggled_chips_2024") && e.contains("allowed 10000 to 500000"),
+        "{e}"
+    );
+    let e = parse(&LEVERS.replace("= 30", "= -1"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("distillation_time_to_detect_days") && e.contains("allowed 0 to 365"),
+        "{e}"
+    );
 }
 
 #[test]
 fn missing_lever_names_it_and_its_range() {
     let text = LEVERS.replace("trusted_exports = 0.5\n", "");
     let e = parse(&text).unwrap_err().to_string();
-    assert!(e.contains("missing lever `trusted_exports`") && e.contains("0 to 1"), "{e}");
+    assert!(
+        e.contains("missing lever `trusted_exports`") && e.contains("0 to 1"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -75,7 +103,10 @@ fn wrong_type_is_named() {
 #[test]
 fn missing_preset_lists_the_known_ones() {
     let e = Params::preset_or_file("defned").unwrap_err().to_string();
-    assert!(e.contains("defned") && e.contains("defend, inaction"), "{e}");
+    assert!(
+        e.contains("defned") && e.contains("defend, inaction"),
+        "{e}"
+    );
     assert!(Params::preset_or_file("defend").is_ok());
 }
 
@@ -89,7 +120,11 @@ fn scenario_file_from_disk() {
 }
 
 fn tempdir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("scenario-test-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let d = std::env::temp_dir().join(format!(
+        "scenario-test-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -124,8 +159,19 @@ fn distill_report_sets_the_distillation_volume() {
     let before = run(&p).lead_2028_months;
     apply_distill(&mut p, &m, 10.0, "r.json").unwrap();
     let r = run(&p);
-    let names: Vec<&str> = r.measured_inputs.iter().map(|m| m.parameter.as_str()).collect();
-    assert_eq!(names, ["distillation_exchanges_2025", "campaign_duration_days", "capability_coverage"]);
+    let names: Vec<&str> = r
+        .measured_inputs
+        .iter()
+        .map(|m| m.parameter.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "distillation_exchanges_2025",
+            "campaign_duration_days",
+            "capability_coverage"
+        ]
+    );
     // Observed in January 2026 (~1.06 years after 2025-01-01): the 2025 rate is discounted.
     let rate = r.parameters.distillation_exchanges_2025;
     let expect = m.exchanges_per_year * 10.0 / 1.8f64.powf(m.observed_at_years);
@@ -138,12 +184,21 @@ fn distill_report_sets_the_distillation_volume() {
 
 #[test]
 fn bad_distill_reports_are_named() {
-    let e = measure_distill_report("{\"schema\": \"other/v1\"}", Path::new("r.json")).unwrap_err().to_string();
-    assert!(e.contains("r.json, field `schema`") && e.contains("other/v1"), "{e}");
+    let e = measure_distill_report("{\"schema\": \"other/v1\"}", Path::new("r.json"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("r.json, field `schema`") && e.contains("other/v1"),
+        "{e}"
+    );
     let bad = REPORT.replace("2026-01-11T00:00:00Z", "yesterday");
-    let e = measure_distill_report(&bad, Path::new("r.json")).unwrap_err().to_string();
+    let e = measure_distill_report(&bad, Path::new("r.json"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("campaigns[0] (c-1).last_seen"), "{e}");
-    let e = measure_distill_report("{\"schema\": ", Path::new("r.json")).unwrap_err().to_string();
+    let e = measure_distill_report("{\"schema\": ", Path::new("r.json"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("r.json:line 1"), "{e}");
     let empty = r#"{"schema": "chokepoint.distill.report/v1", "campaigns": []}"#;
     assert!(measure_distill_report(empty, Path::new("r.json")).is_err());
@@ -171,18 +226,32 @@ fn shipments_set_the_smuggling_rate() {
     assert_eq!(p.model.smuggled_chip_h100e, 2.0);
     let r = run(&p);
     assert_eq!(r.measured_inputs.len(), 2);
-    assert!(r.lead_2028_months > before, "fewer smuggled chips than the default: larger lead");
+    assert!(
+        r.lead_2028_months > before,
+        "fewer smuggled chips than the default: larger lead"
+    );
 }
 
 #[test]
 fn bad_shipments_are_named() {
     for (text, field) in [
         (r#"{"diverted_units": 10, "period_days": 0}"#, "period_days"),
-        (r#"{"diverted_units": -1, "period_days": 30}"#, "diverted_units"),
-        (r#"{"diverted_units": 10, "period_days": 30, "observed_at": "soon"}"#, "observed_at"),
-        (r#"{"diverted_units": 10, "period_days": 30, "units": 3}"#, "units"),
+        (
+            r#"{"diverted_units": -1, "period_days": 30}"#,
+            "diverted_units",
+        ),
+        (
+            r#"{"diverted_units": 10, "period_days": 30, "observed_at": "soon"}"#,
+            "observed_at",
+        ),
+        (
+            r#"{"diverted_units": 10, "period_days": 30, "units": 3}"#,
+            "units",
+        ),
     ] {
-        let e = parse_shipments(text, Path::new("s.json")).unwrap_err().to_string();
+        let e = parse_shipments(text, Path::new("s.json"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("s.json") && e.contains(field), "{text}: {e}");
     }
 }
@@ -192,14 +261,30 @@ fn chart_is_an_svg_with_bands_and_sources() {
     let d = Params::preset("defend").unwrap();
     let i = Params::preset("inaction").unwrap();
     let (rd, ri) = (run(&d), run(&i));
-    let (md, mi) = (monte_carlo(&d, 300, 1, &NoProgress), monte_carlo(&i, 300, 1, &NoProgress));
+    let (md, mi) = (
+        monte_carlo(&d, 300, 1, &NoProgress),
+        monte_carlo(&i, 300, 1, &NoProgress),
+    );
     let svg = render_chart_svg(&[
-        ChartSeries { result: &rd, monte_carlo: Some(&md) },
-        ChartSeries { result: &ri, monte_carlo: Some(&mi) },
+        ChartSeries {
+            result: &rd,
+            monte_carlo: Some(&md),
+        },
+        ChartSeries {
+            result: &ri,
+            monte_carlo: Some(&mi),
+        },
     ])
     .unwrap();
-    assert!(svg.starts_with("<svg") || svg.contains("<svg"), "{}", &svg[..100.min(svg.len())]);
-    assert!(svg.contains("<polygon"), "bands and stacked areas are polygons");
+    assert!(
+        svg.starts_with("<svg") || svg.contains("<svg"),
+        "{}",
+        &svg[..100.min(svg.len())]
+    );
+    assert!(
+        svg.contains("<polygon"),
+        "bands and stacked areas are polygons"
+    );
     assert!(svg.contains("smuggled") && svg.contains("defend") && svg.contains("inaction"));
     assert!(render_chart_svg(&[]).is_err());
 }
@@ -220,7 +305,10 @@ mod http {
         let resp = app.oneshot(req).await.unwrap();
         let status = resp.status();
         let bytes = to_bytes(resp.into_body(), 1 << 24).await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     #[tokio::test]
@@ -230,22 +318,43 @@ mod http {
         assert_eq!(v["presets"].as_array().unwrap().len(), 2);
         assert_eq!(v["levers"].as_array().unwrap().len(), 6);
 
-        let (s, v) = call("POST", "/run", r#"{"preset": "defend", "monte_carlo": {"runs": 500, "seed": 3}, "sensitivity": true}"#).await;
+        let (s, v) = call(
+            "POST",
+            "/run",
+            r#"{"preset": "defend", "monte_carlo": {"runs": 500, "seed": 3}, "sensitivity": true}"#,
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         let base = v["result"]["lead_2028_months"].as_f64().unwrap();
         assert!(v["monte_carlo"]["lead_2028_months"]["p50"].is_number());
         assert_eq!(v["sensitivity"]["levers"].as_array().unwrap().len(), 6);
 
-        let (s, v) = call("POST", "/run", r#"{"preset": "defend", "levers": {"smuggling_interdiction": 0.0}}"#).await;
+        let (s, v) = call(
+            "POST",
+            "/run",
+            r#"{"preset": "defend", "levers": {"smuggling_interdiction": 0.0}}"#,
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert!(v["result"]["lead_2028_months"].as_f64().unwrap() < base);
     }
 
     #[tokio::test]
     async fn bad_requests_are_400_with_the_key() {
-        let (s, v) = call("POST", "/run", r#"{"levers": {"smuggling_interdiction": 2}}"#).await;
+        let (s, v) = call(
+            "POST",
+            "/run",
+            r#"{"levers": {"smuggling_interdiction": 2}}"#,
+        )
+        .await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
-        assert!(v["error"].as_str().unwrap().contains("smuggling_interdiction"), "{v}");
+        assert!(
+            v["error"]
+                .as_str()
+                .unwrap()
+                .contains("smuggling_interdiction"),
+            "{v}"
+        );
         let (s, _) = call("POST", "/run", r#"{"preset": "nope"}"#).await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         let (s, _) = call("POST", "/run", r#"{"monte_carlo": {"runs": 100000000}}"#).await;

@@ -82,14 +82,28 @@ fn hand_computed_first_quarters() {
     // closure 0.5 x 1 x (1 - e^-1).
     assert!(close(harvest_share(&p, &l), 0.75));
     assert!(close(q0.distillation.harvested_trailing_year, 300.0));
-    assert!(close(q0.distillation.gap_closure, 0.5 * (1.0 - (-1.0f64).exp())));
+    assert!(close(
+        q0.distillation.gap_closure,
+        0.5 * (1.0 - (-1.0f64).exp())
+    ));
     // Lead: 12 x ln(1099.75 / 133) x (1 - closure) / ln e.
-    assert!(close(q0.lead_months, 17.337781899495834), "{}", q0.lead_months);
-    assert!(close(q0.lead_months_without_distillation, 25.349868384084903));
+    assert!(
+        close(q0.lead_months, 17.337781899495834),
+        "{}",
+        q0.lead_months
+    );
+    assert!(close(
+        q0.lead_months_without_distillation,
+        25.349868384084903
+    ));
     // Second quarter: leader 1000 + 189.5 + 10 = 1199.5; challenger 141 + 12.5 = 153.5.
     assert!(close(q[1].leader.stock, 1199.5));
     assert!(close(q[1].challenger.effective_compute, 153.5));
-    assert!(close(q[1].lead_months, 16.873828516768175), "{}", q[1].lead_months);
+    assert!(
+        close(q[1].lead_months, 16.873828516768175),
+        "{}",
+        q[1].lead_months
+    );
 }
 
 #[test]
@@ -105,7 +119,8 @@ fn hand_computed_depreciation_and_growth() {
     assert!(close(q[1].leader.additions, 200.0));
     // G = e x 16: the lead divides ln(ratio) by ln(16 e).
     let ratio = q[3].compute_ratio;
-    let expect = 12.0 * ratio.ln() * (1.0 - q[3].distillation.gap_closure) / (16.0 * std::f64::consts::E).ln();
+    let expect = 12.0 * ratio.ln() * (1.0 - q[3].distillation.gap_closure)
+        / (16.0 * std::f64::consts::E).ln();
     assert!(close(q[3].lead_months, expect));
 }
 
@@ -114,9 +129,15 @@ fn stocks_add_up_by_source() {
     let p = Params::preset("inaction").unwrap();
     for q in simulate(&p.model, &p.levers) {
         let c = &q.challenger;
-        assert!(close(c.stock, c.stock_initial + c.stock_domestic + c.stock_legal_imports + c.stock_smuggled));
+        assert!(close(
+            c.stock,
+            c.stock_initial + c.stock_domestic + c.stock_legal_imports + c.stock_smuggled
+        ));
         let l = &q.leader;
-        assert!(close(l.stock, l.stock_initial + l.stock_production + l.stock_trusted_exports));
+        assert!(close(
+            l.stock,
+            l.stock_initial + l.stock_production + l.stock_trusted_exports
+        ));
     }
 }
 
@@ -127,27 +148,39 @@ fn no_harvest_no_uplift_and_challenger_ahead_is_negative() {
     l.distillation_time_to_detect_days = 0.0;
     let q = simulate(&p, &l);
     assert_eq!(q[0].distillation.gap_closure, 0.0);
-    assert!(close(q[0].lead_months, q[0].lead_months_without_distillation));
+    assert!(close(
+        q[0].lead_months,
+        q[0].lead_months_without_distillation
+    ));
     // A challenger with more compute than the leader: the lead is negative, and distillation
     // (which copies the leader) does not change it.
     p.challenger_stock_2025 = 5000.0;
     l.distillation_detection_rate = 0.0;
     let q = simulate(&p, &l);
     assert!(q[0].lead_months < 0.0);
-    assert!(close(q[0].lead_months, q[0].lead_months_without_distillation));
+    assert!(close(
+        q[0].lead_months,
+        q[0].lead_months_without_distillation
+    ));
 }
 
 fn levers_strategy() -> impl Strategy<Value = Levers> {
-    (0.0..=1.0f64, 0.0..=1.0f64, 0.0..=1.0f64, 0.0..=1.0f64, 0.0..=365.0f64, 0.0..=1.0f64).prop_map(
-        |(a, b, c, d, e, f)| Levers {
+    (
+        0.0..=1.0f64,
+        0.0..=1.0f64,
+        0.0..=1.0f64,
+        0.0..=1.0f64,
+        0.0..=365.0f64,
+        0.0..=1.0f64,
+    )
+        .prop_map(|(a, b, c, d, e, f)| Levers {
             export_control_tightness: a,
             smuggling_interdiction: b,
             offshore_screening: c,
             distillation_detection_rate: d,
             distillation_time_to_detect_days: e,
             trusted_exports: f,
-        },
-    )
+        })
 }
 
 /// A random point of the parameter space (every parameter inside its range).

@@ -9,22 +9,46 @@ use chokepoint_scenario::{monte_carlo, run, Params};
 fn defend_keeps_a_12_to_24_month_lead() {
     let p = Params::preset("defend").unwrap();
     let r = run(&p);
-    eprintln!("defend leads: {:?}", r.quarters.iter().map(|q| (q.lead_months * 10.0).round() / 10.0).collect::<Vec<_>>());
-    assert!((12.0..=24.0).contains(&r.lead_2028_months), "point {}", r.lead_2028_months);
+    eprintln!(
+        "defend leads: {:?}",
+        r.quarters
+            .iter()
+            .map(|q| (q.lead_months * 10.0).round() / 10.0)
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        (12.0..=24.0).contains(&r.lead_2028_months),
+        "point {}",
+        r.lead_2028_months
+    );
     let mc = monte_carlo(&p, 10_000, 1, &NoProgress);
     eprintln!("defend mc: {:?}", mc.lead_2028_months);
-    assert!((12.0..=24.0).contains(&mc.lead_2028_months.p50), "median {:?}", mc.lead_2028_months);
+    assert!(
+        (12.0..=24.0).contains(&mc.lead_2028_months.p50),
+        "median {:?}",
+        mc.lead_2028_months
+    );
 }
 
 #[test]
 fn inaction_leaves_three_months_or_less() {
     let p = Params::preset("inaction").unwrap();
     let r = run(&p);
-    eprintln!("inaction leads: {:?}", r.quarters.iter().map(|q| (q.lead_months * 10.0).round() / 10.0).collect::<Vec<_>>());
+    eprintln!(
+        "inaction leads: {:?}",
+        r.quarters
+            .iter()
+            .map(|q| (q.lead_months * 10.0).round() / 10.0)
+            .collect::<Vec<_>>()
+    );
     assert!(r.lead_2028_months <= 3.0, "point {}", r.lead_2028_months);
     let mc = monte_carlo(&p, 10_000, 1, &NoProgress);
     eprintln!("inaction mc: {:?}", mc.lead_2028_months);
-    assert!(mc.lead_2028_months.p50 <= 3.0, "median {:?}", mc.lead_2028_months);
+    assert!(
+        mc.lead_2028_months.p50 <= 3.0,
+        "median {:?}",
+        mc.lead_2028_months
+    );
 }
 
 #[test]
@@ -33,7 +57,10 @@ fn presets_start_from_the_same_world() {
     let d = run(&Params::preset("defend").unwrap());
     let i = run(&Params::preset("inaction").unwrap());
     assert_eq!(d.parameters, i.parameters);
-    assert_eq!(d.quarters[0].leader.stock_initial, i.quarters[0].leader.stock_initial);
+    assert_eq!(
+        d.quarters[0].leader.stock_initial,
+        i.quarters[0].leader.stock_initial
+    );
     assert!(d.lead_2028_months > i.lead_2028_months + 9.0);
 }
 

@@ -3,10 +3,12 @@
 use crate::ui::{AtomicFile, Bar};
 use crate::{Format, Global, Outcome};
 use anyhow::Context;
-use chokepoint_scenario::measured::{apply_distill, apply_shipments, read_distill_report, read_shipments};
+use chokepoint_scenario::measured::{
+    apply_distill, apply_shipments, read_distill_report, read_shipments,
+};
 use chokepoint_scenario::{
-    catalog, monte_carlo, render_chart_svg, run as run_model, sensitivity, sweep, ChartSeries, MonteCarloResult,
-    Params, ScenarioResult, Sensitivity,
+    catalog, monte_carlo, render_chart_svg, run as run_model, sensitivity, sweep, ChartSeries,
+    MonteCarloResult, Params, ScenarioResult, Sensitivity,
 };
 use serde::Serialize;
 use std::io::Write;
@@ -16,13 +18,19 @@ use std::time::Instant;
 #[derive(Debug, clap::Subcommand)]
 pub enum ScenarioCommand {
     /// Run a scenario: the lead per quarter to 2028, Monte Carlo percentiles, which lever matters most.
-    #[command(after_help = "Examples:\n  chokepoint scenario run --preset defend\n  chokepoint scenario run --preset inaction --format json --runs 10000 --seed 1\n  chokepoint scenario run --preset my-scenario.toml --from-distill report.json --from-shipments diverted.json\n  chokepoint scenario run --preset inaction --set-lever smuggling_interdiction=0.8")]
+    #[command(
+        after_help = "Examples:\n  chokepoint scenario run --preset defend\n  chokepoint scenario run --preset inaction --format json --runs 10000 --seed 1\n  chokepoint scenario run --preset my-scenario.toml --from-distill report.json --from-shipments diverted.json\n  chokepoint scenario run --preset inaction --set-lever smuggling_interdiction=0.8"
+    )]
     Run(RunArgs),
     /// Sweep one lever across its range: the 2028 lead at each value.
-    #[command(after_help = "Example:\n  chokepoint scenario sweep --lever distillation_detection_rate --preset inaction --steps 11 --runs 1000")]
+    #[command(
+        after_help = "Example:\n  chokepoint scenario sweep --lever distillation_detection_rate --preset inaction --steps 11 --runs 1000"
+    )]
     Sweep(SweepArgs),
     /// Draw the lead over time with Monte Carlo bands and the compute stocks by source (SVG).
-    #[command(after_help = "Examples:\n  chokepoint scenario chart --out lead.svg\n  chokepoint scenario chart --preset defend --preset my.toml --runs 2000 --out lead.svg")]
+    #[command(
+        after_help = "Examples:\n  chokepoint scenario chart --out lead.svg\n  chokepoint scenario chart --preset defend --preset my.toml --runs 2000 --out lead.svg"
+    )]
     Chart(ChartArgs),
     /// List the parameters (default, range, unit, source) and the levers.
     #[command(after_help = "Example:\n  chokepoint scenario parameters --format json")]
@@ -122,17 +130,24 @@ fn name_value(s: &str) -> Result<(String, f64), String> {
 fn load(spec: &str, inputs: &InputArgs) -> anyhow::Result<Params> {
     let mut p = Params::preset_or_file(spec)?;
     for (k, v) in &inputs.params {
-        p.set_parameter(k, *v).with_context(|| format!("--set-param {k}={v}"))?;
+        p.set_parameter(k, *v)
+            .with_context(|| format!("--set-param {k}={v}"))?;
     }
     for (k, v) in &inputs.levers {
-        p.set_lever(k, *v).with_context(|| format!("--set-lever {k}={v}"))?;
+        p.set_lever(k, *v)
+            .with_context(|| format!("--set-lever {k}={v}"))?;
     }
     if !inputs.levers.is_empty() || !inputs.params.is_empty() {
         p.name = format!("{} (modified)", p.name);
     }
     if let Some(path) = &inputs.from_distill {
         let m = read_distill_report(path)?;
-        apply_distill(&mut p, &m, inputs.distill_scale, &path.display().to_string())?;
+        apply_distill(
+            &mut p,
+            &m,
+            inputs.distill_scale,
+            &path.display().to_string(),
+        )?;
     }
     if let Some(path) = &inputs.from_shipments {
         let s = read_shipments(path)?;
@@ -196,7 +211,10 @@ fn run_cmd(a: RunArgs, global: &Global) -> anyhow::Result<Outcome> {
 
 fn print_run(o: &RunOutput) {
     let r = &o.result;
-    println!("scenario {}: 2028 lead {:.1} months (point estimate)", r.scenario, r.lead_2028_months);
+    println!(
+        "scenario {}: 2028 lead {:.1} months (point estimate)",
+        r.scenario, r.lead_2028_months
+    );
     if !r.description.is_empty() {
         println!("  {}", r.description);
     }
@@ -253,7 +271,11 @@ fn print_run(o: &RunOutput) {
                 m.parameter,
                 m.value,
                 m.default,
-                if m.outside_default_range { " [outside the default range]" } else { "" },
+                if m.outside_default_range {
+                    " [outside the default range]"
+                } else {
+                    ""
+                },
                 m.source
             );
         }
@@ -283,7 +305,10 @@ fn sweep_cmd(a: SweepArgs, global: &Global) -> anyhow::Result<Outcome> {
     match global.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&s)?),
         Format::Text => {
-            println!("sweep of {} in scenario {} (2028 lead, months)", s.lever, s.scenario);
+            println!(
+                "sweep of {} in scenario {} (2028 lead, months)",
+                s.lever, s.scenario
+            );
             for p in &s.points {
                 match &p.monte_carlo {
                     Some(m) => println!(
@@ -340,7 +365,11 @@ fn chart_cmd(a: ChartArgs, global: &Global) -> anyhow::Result<Outcome> {
                 match mc {
                     Some(m) => println!(
                         "{}: 2028 lead {:.1} months (p5 {:.1}, p50 {:.1}, p95 {:.1})",
-                        r.scenario, r.lead_2028_months, m.lead_2028_months.p5, m.lead_2028_months.p50, m.lead_2028_months.p95
+                        r.scenario,
+                        r.lead_2028_months,
+                        m.lead_2028_months.p5,
+                        m.lead_2028_months.p50,
+                        m.lead_2028_months.p95
                     ),
                     None => println!("{}: 2028 lead {:.1} months", r.scenario, r.lead_2028_months),
                 }
@@ -365,16 +394,27 @@ fn parameters_cmd(global: &Global) -> anyhow::Result<Outcome> {
                 .iter()
                 .map(|(n, s)| serde_json::json!({"name": n, "min": s.min, "max": s.max, "unit": s.unit, "description": s.description}))
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&serde_json::json!({"parameters": params, "levers": levers}))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({"parameters": params, "levers": levers})
+                )?
+            );
         }
         Format::Text => {
             println!("levers:");
             for (n, s) in &cat.levers {
-                println!("  {n} [{} to {} {}]: {}", s.min, s.max, s.unit, s.description);
+                println!(
+                    "  {n} [{} to {} {}]: {}",
+                    s.min, s.max, s.unit, s.description
+                );
             }
             println!("parameters:");
             for (n, s) in &cat.parameters {
-                println!("  {n} = {} [{} to {}] {}\n      {}", s.value, s.min, s.max, s.unit, s.source);
+                println!(
+                    "  {n} = {} [{} to {}] {}\n      {}",
+                    s.value, s.min, s.max, s.unit, s.source
+                );
             }
         }
     }
@@ -396,13 +436,21 @@ mod tests {
     fn arguments_are_consistent() {
         Wrapper::command().debug_assert();
         let w = Wrapper::try_parse_from([
-            "scenario", "sweep", "--lever", "trusted_exports", "--set-lever", "smuggling_interdiction=0.5",
+            "scenario",
+            "sweep",
+            "--lever",
+            "trusted_exports",
+            "--set-lever",
+            "smuggling_interdiction=0.5",
         ])
         .unwrap();
         match w.cmd {
             ScenarioCommand::Sweep(a) => {
                 assert_eq!(a.lever, "trusted_exports");
-                assert_eq!(a.inputs.levers, vec![("smuggling_interdiction".to_string(), 0.5)]);
+                assert_eq!(
+                    a.inputs.levers,
+                    vec![("smuggling_interdiction".to_string(), 0.5)]
+                );
             }
             other => panic!("{other:?}"),
         }
