@@ -8,6 +8,7 @@
 //! 3. ≥1,000 km lies with a landmark within 200 km of the true site: detection rate;
 //! 4. detection rate against nearest-landmark distance and lie size; Malaysia vs southern China;
 //! 5. solver throughput (100k chips × 8 landmarks) and loopback probes/s.
+//!
 //! `GEOLOC_BENCH_TRIALS` scales the trial counts (default 100000).
 
 use chokepoint_core::GeoPoint;
@@ -142,6 +143,12 @@ fn offset(rng: &mut ChaCha8Rng, c: GeoPoint, d: f64) -> GeoPoint {
         .to_point()
 }
 
+/// A point between `lo` and `hi` km from `c`, on a random bearing.
+fn offset_in(rng: &mut ChaCha8Rng, c: GeoPoint, lo: f64, hi: f64) -> GeoPoint {
+    let d = rng.random_range(lo..hi);
+    offset(rng, c, d)
+}
+
 /// A realistic minimum RTT over several probes: fibre path 1.2–2× the great circle, per-probe
 /// jitter and queueing, agent processing.
 fn realistic_rtt(rng: &mut ChaCha8Rng, d_km: f64, path_lo: f64) -> f64 {
@@ -223,7 +230,7 @@ fn main() {
     let honest: Vec<Trial> = (0..n)
         .map(|_| {
             let (la, lo) = SITES[rng.random_range(0..SITES.len())];
-            let site = offset(&mut rng, p(la, lo), rng.random_range(0.0..30.0));
+            let site = offset_in(&mut rng, p(la, lo), 0.0, 30.0);
             let lms = nearest_landmarks(site, 8, 0.0);
             Trial {
                 claim: site,
@@ -261,8 +268,8 @@ fn main() {
         let trials: Vec<Trial> = (0..m)
             .map(|_| {
                 let (_, la, lo, cla, clo) = RESTRICTED[rng.random_range(0..RESTRICTED.len())];
-                let truth = offset(&mut rng, p(la, lo), rng.random_range(0.0..20.0));
-                let claim = offset(&mut rng, p(cla, clo), rng.random_range(0.0..20.0));
+                let truth = offset_in(&mut rng, p(la, lo), 0.0, 20.0);
+                let claim = offset_in(&mut rng, p(cla, clo), 0.0, 20.0);
                 // Landmarks near the licensed site (where a verifier puts them).
                 let lms = nearest_landmarks(claim, 8, 0.0);
                 Trial {
@@ -290,11 +297,11 @@ fn main() {
     let lies: Vec<Trial> = (0..n)
         .map(|_| {
             let (la, lo) = SITES[rng.random_range(0..SITES.len())];
-            let truth = offset(&mut rng, p(la, lo), rng.random_range(0.0..30.0));
-            let near = offset(&mut rng, truth, rng.random_range(0.0..200.0));
+            let truth = offset_in(&mut rng, p(la, lo), 0.0, 30.0);
+            let near = offset_in(&mut rng, truth, 0.0, 200.0);
             let mut lms = vec![("near".to_string(), near)];
             lms.extend(nearest_landmarks(truth, 7, 200.0));
-            let claim = offset(&mut rng, truth, rng.random_range(1000.0..3000.0));
+            let claim = offset_in(&mut rng, truth, 1000.0, 3000.0);
             Trial {
                 claim,
                 bounds: bounds(&mut rng, truth, &lms, 1.2),
@@ -326,7 +333,7 @@ fn main() {
             let trials: Vec<Trial> = (0..k)
                 .map(|_| {
                     let (la, lo) = SITES[rng.random_range(0..SITES.len())];
-                    let truth = offset(&mut rng, p(la, lo), rng.random_range(0.0..30.0));
+                    let truth = offset_in(&mut rng, p(la, lo), 0.0, 30.0);
                     let mut lms = vec![("nearest".to_string(), offset(&mut rng, truth, dist))];
                     lms.extend(nearest_landmarks(truth, 7, dist));
                     let claim = offset(&mut rng, truth, lie);
@@ -359,7 +366,7 @@ fn main() {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let trials: Vec<Trial> = (0..k)
             .map(|_| {
-                let truth = offset(&mut rng, p(la, lo), rng.random_range(0.0..20.0));
+                let truth = offset_in(&mut rng, p(la, lo), 0.0, 20.0);
                 let lms = nearest_landmarks(kl, 8, 0.0);
                 Trial {
                     claim: kl,
@@ -380,7 +387,7 @@ fn main() {
         let mut rng = ChaCha8Rng::seed_from_u64(6);
         let trials: Vec<Trial> = (0..k)
             .map(|_| {
-                let site = offset(&mut rng, kl, rng.random_range(0.0..20.0));
+                let site = offset_in(&mut rng, kl, 0.0, 20.0);
                 let mut lms = vec![("nearest".to_string(), offset(&mut rng, site, dist))];
                 lms.extend(nearest_landmarks(site, 7, dist));
                 Trial {

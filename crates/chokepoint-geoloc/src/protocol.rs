@@ -665,20 +665,16 @@ impl Landmark {
     }
 }
 
-/// Runs an agent on a background thread (for tests and benchmarks); returns its address, a stop
-/// flag and its counters.
-pub fn spawn_agent(
-    bind: SocketAddr,
-    mut agent: Agent,
-) -> Result<
-    (
-        SocketAddr,
-        Arc<AtomicBool>,
-        Arc<Counters>,
-        std::thread::JoinHandle<()>,
-    ),
-    GeolocError,
-> {
+/// A running background agent: its address, the flag that stops it, its counters, its thread.
+pub type SpawnedAgent = (
+    SocketAddr,
+    Arc<AtomicBool>,
+    Arc<Counters>,
+    std::thread::JoinHandle<()>,
+);
+
+/// Runs an agent on a background thread (for tests and benchmarks).
+pub fn spawn_agent(bind: SocketAddr, mut agent: Agent) -> Result<SpawnedAgent, GeolocError> {
     let socket = UdpSocket::bind(bind).map_err(|source| GeolocError::Net {
         what: format!("bind {bind}"),
         source,
