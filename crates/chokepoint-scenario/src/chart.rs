@@ -2,7 +2,7 @@
 //! and each scenario's compute stocks by source.
 
 use crate::error::ScenarioError;
-use crate::model::{ScenarioResult, QUARTERS};
+use crate::model::{QuarterResult, ScenarioResult, QUARTERS};
 use crate::montecarlo::MonteCarloResult;
 use plotters::prelude::*;
 
@@ -11,6 +11,9 @@ pub struct ChartSeries<'a> {
     pub result: &'a ScenarioResult,
     pub monte_carlo: Option<&'a MonteCarloResult>,
 }
+
+/// Reads one source's H100e from a quarter.
+type SourceOf = fn(&QuarterResult) -> f64;
 
 const SCENARIO_COLOURS: [RGBColor; 4] = [
     RGBColor(31, 119, 180),
@@ -159,27 +162,12 @@ pub fn render_chart_svg(series: &[ChartSeries<'_>]) -> Result<String, ScenarioEr
         for (i, s) in series.iter().enumerate() {
             let qs = &s.result.quarters;
             let m = 1e6;
-            let layers: [(&str, Box<dyn Fn(usize) -> f64>); 5] = [
-                (
-                    "challenger: 2025 stock",
-                    Box::new(|t| qs[t].challenger.stock_initial / m),
-                ),
-                (
-                    "domestic",
-                    Box::new(|t| qs[t].challenger.stock_domestic / m),
-                ),
-                (
-                    "legal imports",
-                    Box::new(|t| qs[t].challenger.stock_legal_imports / m),
-                ),
-                (
-                    "smuggled",
-                    Box::new(|t| qs[t].challenger.stock_smuggled / m),
-                ),
-                (
-                    "offshore rented",
-                    Box::new(|t| qs[t].challenger.offshore_rented / m),
-                ),
+            let layers: [(&str, SourceOf); 5] = [
+                ("challenger: 2025 stock", |q| q.challenger.stock_initial),
+                ("domestic", |q| q.challenger.stock_domestic),
+                ("legal imports", |q| q.challenger.stock_legal_imports),
+                ("smuggled", |q| q.challenger.stock_smuggled),
+                ("offshore rented", |q| q.challenger.offshore_rented),
             ];
             let top = qs
                 .iter()
@@ -213,7 +201,9 @@ pub fn render_chart_svg(series: &[ChartSeries<'_>]) -> Result<String, ScenarioEr
             let mut below = vec![0.0; QUARTERS];
             for (k, (name, value)) in layers.iter().enumerate() {
                 let colour = SOURCE_COLOURS[k];
-                let above: Vec<f64> = (0..QUARTERS).map(|t| below[t] + value(t)).collect();
+                let above: Vec<f64> = (0..QUARTERS)
+                    .map(|t| below[t] + value(&qs[t]) / m)
+                    .collect();
                 let mut poly: Vec<(f64, f64)> =
                     (0..QUARTERS).map(|t| (t as f64, above[t])).collect();
                 poly.extend((0..QUARTERS).rev().map(|t| (t as f64, below[t])));
