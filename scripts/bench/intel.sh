@@ -37,7 +37,7 @@ cat > "$W/medallion-data.json" <<EOF
                            "media_types": ["application/stix+json;version=2.1"], "objects": [], "manifest": []}]}}
 EOF
 cat > "$W/medallion.json" <<EOF
-{"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend", "filename": "$W/medallion-data.json"},
+{"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend", "filename": "$W/medallion-data.json", "session_timeout": 3600},
  "users": {"bench": "bench"}, "taxii": {"max_page_size": 100}}
 EOF
 "$VENV/bin/medallion" --host 127.0.0.1 --port "$PORT" "$W/medallion.json" > "$W/med.log" 2>&1 &

@@ -29,6 +29,9 @@ pub const KEYED_HASH_TYPE: &str = "x-chokepoint-keyed-hash";
 pub const TEMPLATE_SKETCH_TYPE: &str = "x-chokepoint-template-sketch";
 /// At most this many hashes go into one indicator (patterns stay a reasonable size).
 pub const MAX_VALUES_PER_INDICATOR: usize = 500;
+/// Skeletons with fewer shingles are not shared: about 18 tokens of fixed text or less is a
+/// phrase that many benign prompts share ("explain step by step ..."), not a campaign's template.
+pub const MIN_SKELETON_SHINGLES: usize = 16;
 /// The containment above which a local prompt is reported as an instance of a template.
 pub const DEFAULT_MIN_SIMILARITY: f64 = 0.8;
 
@@ -341,7 +344,12 @@ pub fn export_bundle(
                 )),
                 message: m,
             })?;
-            if skeleton.0.is_empty() {
+            if skeleton.0.len() < MIN_SKELETON_SHINGLES {
+                tracing::info!(
+                    campaign = %c.id,
+                    shingles = skeleton.0.len(),
+                    "template skeleton too short to be distinctive; not shared"
+                );
                 continue;
             }
             let sk = key.sketch(&skeleton, SKETCH_K);
