@@ -113,7 +113,8 @@ const LAST: &[&str] = &[
 fn coined(rng: &mut SplitMix, parts: &[&str], n: usize) -> String {
     let mut w = String::new();
     for _ in 0..n {
-        w.push_str(*rng.pick(parts));
+        let part: &&str = rng.pick(parts);
+        w.push_str(part);
     }
     let mut c = w.chars();
     match c.next() {

@@ -439,9 +439,8 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
                 // the word, contributes nothing.
                 continue;
             }
-            if cur.is_empty() {
-                cur_script = script;
-            } else if cur_script == Script::Latin && script != Script::Latin {
+            // A word takes the script of its first non-Latin letter.
+            if cur.is_empty() || (cur_script == Script::Latin && script != Script::Latin) {
                 cur_script = script;
             }
             cur.push_str(&letters);
@@ -541,7 +540,7 @@ impl Normalizer {
             })
             .filter(|(t, _): &(Vec<String>, _)| !t.is_empty())
             .collect();
-        legal.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        legal.sort_by_key(|f| std::cmp::Reverse(f.0.len()));
         let mut synonyms = std::collections::HashMap::new();
         let mut vocabulary = HashSet::new();
         for (canon, words) in SYNONYMS {
