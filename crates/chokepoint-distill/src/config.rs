@@ -83,6 +83,10 @@ pub struct LinkConfig {
     pub ip_account_share: f64,
     /// Smallest group of accounts reported as a campaign.
     pub min_campaign_accounts: usize,
+    /// Also join accounts that fill the same prompt templates. Off by default: ordinary users
+    /// share phrasing too, and template links alone glue unrelated accounts into one giant
+    /// component; templates count as scoring evidence instead.
+    pub template_links: bool,
 }
 
 impl Default for LinkConfig {
@@ -96,6 +100,7 @@ impl Default for LinkConfig {
             max_ip_accounts: 16,
             ip_account_share: 0.2,
             min_campaign_accounts: 3,
+            template_links: false,
         }
     }
 }
@@ -134,16 +139,16 @@ pub struct Weights {
 impl Default for Weights {
     fn default() -> Self {
         Weights {
-            shared_templates: 0.45,
-            cot_elicitation: 0.35,
+            shared_templates: 0.2,
+            cot_elicitation: 0.5,
             creation_burst: 0.3,
             new_accounts: 0.15,
             proxy_rotation: 0.3,
             shared_payment: 0.3,
             load_balanced_timing: 0.2,
             spread_thin: 0.2,
-            model_release_jump: 0.25,
-            output_harvesting: 0.1,
+            model_release_jump: 0.3,
+            output_harvesting: 0.05,
             weak_tiers: 0.1,
         }
     }

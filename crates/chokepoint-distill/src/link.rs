@@ -238,7 +238,7 @@ pub fn link(profiles: &[Profile], cfg: &Config) -> CampaignGraph {
             })
             .map(|(&a, _)| a)
             .collect();
-        if joined.len() >= 2 {
+        if joined.len() >= 2 && lc.template_links {
             for w in joined.windows(2) {
                 uf.union(w[0], w[1]);
             }
@@ -417,7 +417,14 @@ mod tests {
                 &format!("10.1.0.{i}"),
             ));
         }
-        let g = link(&profiles, &Config::default());
+        let cfg = Config {
+            link: crate::config::LinkConfig {
+                template_links: true,
+                ..Default::default()
+            },
+            ..Config::default()
+        };
+        let g = link(&profiles, &cfg);
         assert_eq!(g.components.len(), 1, "{:?}", g.components);
         assert_eq!(g.components[0], (0..6).collect::<Vec<_>>());
         assert!(g.accounts[0].templated_share > 0.9);

@@ -14,9 +14,11 @@
 //! however strong its one side is. A declared organisation shared by the whole group is
 //! evidence of an accountable customer and halves the coordination side.
 //!
-//! An account in a campaign scores `campaign score * min(1, own / 0.4)`, where `own` is the
+//! An account in a linked group scores `group score * min(1, own / 0.4)`, where `own` is the
 //! same formula on the account's own signals: membership alone never flags an account that
-//! does not itself look like a member. An account in no campaign scores its `own` score.
+//! does not itself look like a member, and an account whose group is judged legitimate (an
+//! office sharing a card) is not flagged on the group's shared card. An account in no group
+//! scores its `own` score.
 
 use crate::config::{Config, Weights};
 use crate::link::CampaignGraph;
@@ -439,11 +441,11 @@ pub fn score(
     for (a, p) in profiles.iter().enumerate() {
         let comp = g.component_of[a];
         let campaign = comp.and_then(|c| campaign_id[c].clone());
+        // A linked account is judged with its group: its own coordination evidence (a shared
+        // card, shared IPs) is the group's, and the group score weighs it in context.
         let score = match comp {
-            Some(c) if campaign.is_some() => {
-                (campaign_score[c] * (own[a] / MEMBER_REFERENCE).min(1.0)).max(own[a])
-            }
-            _ => own[a],
+            Some(c) => campaign_score[c] * (own[a] / MEMBER_REFERENCE).min(1.0),
+            None => own[a],
         };
         let score = (score * 1e9).round() / 1e9;
         account_score[a] = score;

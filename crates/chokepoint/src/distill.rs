@@ -10,16 +10,24 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Subcommand)]
 pub enum DistillCommand {
     /// Scan API logs (JSONL[.gz|.zst], CSV, Parquet, `-` for stdin) and report campaigns.
-    #[command(after_help = "Example:\n  chokepoint distill scan traffic.jsonl.zst --out report.json --fail-on-findings")]
+    #[command(
+        after_help = "Example:\n  chokepoint distill scan traffic.jsonl.zst --out report.json --fail-on-findings"
+    )]
     Scan(ScanArgs),
     /// The map step: profile one shard of logs into a profiles file.
-    #[command(after_help = "Example:\n  chokepoint distill profile part-0003.parquet --out part-0003.profiles")]
+    #[command(
+        after_help = "Example:\n  chokepoint distill profile part-0003.parquet --out part-0003.profiles"
+    )]
     Profile(ProfileArgs),
     /// The reduce step: merge profiles files, link and score: the same report as one scan.
-    #[command(after_help = "Example:\n  chokepoint distill link shard-*.profiles --out report.json")]
+    #[command(
+        after_help = "Example:\n  chokepoint distill link shard-*.profiles --out report.json"
+    )]
     Link(LinkArgs),
     /// Compare a report with ground-truth labels: precision, recall, campaign purity.
-    #[command(after_help = "Example:\n  chokepoint distill eval --report report.json --labels labels.jsonl --format json")]
+    #[command(
+        after_help = "Example:\n  chokepoint distill eval --report report.json --labels labels.jsonl --format json"
+    )]
     Eval(EvalArgs),
     /// Print the default configuration (TOML), to copy and edit for --config.
     #[command(after_help = "Example:\n  chokepoint distill config > distill.toml")]
@@ -109,8 +117,19 @@ fn options(t: &Tuning, accounts: AccountsShown) -> anyhow::Result<ScanOptions> {
     if let Some(th) = t.threshold {
         config.threshold = th;
     }
-    config.validate().map_err(|e| anyhow::anyhow!("{}: {e}", t.config.as_deref().map_or("--threshold".into(), |p| p.display().to_string())))?;
-    Ok(ScanOptions { config, strict: t.strict, all_accounts: accounts == AccountsShown::All })
+    config.validate().map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e}",
+            t.config
+                .as_deref()
+                .map_or("--threshold".into(), |p| p.display().to_string())
+        )
+    })?;
+    Ok(ScanOptions {
+        config,
+        strict: t.strict,
+        all_accounts: accounts == AccountsShown::All,
+    })
 }
 
 fn check_inputs(inputs: &[PathBuf]) -> anyhow::Result<()> {
@@ -164,9 +183,15 @@ pub fn run(cmd: DistillCommand, global: &Global) -> anyhow::Result<Outcome> {
             emit(&report, &a.report, global)
         }
         DistillCommand::Eval(a) => {
-            let text = std::fs::read_to_string(&a.report).with_context(|| format!("{}", a.report.display()))?;
-            let report: Report = serde_json::from_str(&text)
-                .map_err(|e| anyhow::anyhow!("{}:line {}: not a scan report ({e})", a.report.display(), e.line()))?;
+            let text = std::fs::read_to_string(&a.report)
+                .with_context(|| format!("{}", a.report.display()))?;
+            let report: Report = serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:line {}: not a scan report ({e})",
+                    a.report.display(),
+                    e.line()
+                )
+            })?;
             let labels = eval::read_labels(&a.labels).map_err(anyhow::Error::msg)?;
             let ev = eval::evaluate(&report, &labels);
             if global.format == Format::Json {
@@ -211,13 +236,18 @@ fn emit(report: &Report, args: &ReportArgs, global: &Global) -> anyhow::Result<O
         eprintln!("{} bad record(s) skipped", report.stats.bad_records);
     }
     input_faults(&report.stats.input_errors)?;
-    Ok(if args.fail_on_findings && !report.campaigns.is_empty() { Outcome::Findings } else { Outcome::Ok })
+    Ok(if args.fail_on_findings && !report.campaigns.is_empty() {
+        Outcome::Findings
+    } else {
+        Outcome::Ok
+    })
 }
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let (tmp, mut file) = AtomicFile::create(path)?;
-    file.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
     file.sync_all().ok();
     tmp.commit()
 }
@@ -230,8 +260,20 @@ pub fn print_summary(r: &Report) {
         s.records, s.bad_records, s.accounts, s.flagged_accounts, s.campaigns, s.seconds
     );
     for c in r.campaigns.iter().take(10) {
-        let caps: Vec<String> = c.capabilities.iter().filter(|(_, v)| **v >= 0.1).map(|(k, v)| format!("{k} {:.0}%", v * 100.0)).collect();
-        println!("  {} score {:.2}: {} accounts, {} records ({})", c.id, c.score, c.accounts.len(), c.records, caps.join(", "));
+        let caps: Vec<String> = c
+            .capabilities
+            .iter()
+            .filter(|(_, v)| **v >= 0.1)
+            .map(|(k, v)| format!("{k} {:.0}%", v * 100.0))
+            .collect();
+        println!(
+            "  {} score {:.2}: {} accounts, {} records ({})",
+            c.id,
+            c.score,
+            c.accounts.len(),
+            c.records,
+            caps.join(", ")
+        );
         for e in c.evidence.iter().take(4) {
             println!("      - {e}");
         }
@@ -239,13 +281,28 @@ pub fn print_summary(r: &Report) {
 }
 
 fn print_eval(e: &eval::Evaluation) {
-    println!("accounts {} (attack {}), flagged {}", e.accounts, e.attack_accounts, e.flagged);
-    println!("precision {:.4}  recall {:.4}  F1 {:.4}", e.precision, e.recall, e.f1);
-    println!("campaign purity {:.4}  completeness {:.4}", e.campaign_purity, e.campaign_completeness);
+    println!(
+        "accounts {} (attack {}), flagged {}",
+        e.accounts, e.attack_accounts, e.flagged
+    );
+    println!(
+        "precision {:.4}  recall {:.4}  F1 {:.4}",
+        e.precision, e.recall, e.f1
+    );
+    println!(
+        "campaign purity {:.4}  completeness {:.4}",
+        e.campaign_purity, e.campaign_completeness
+    );
     for (c, r) in &e.recall_by_campaign {
-        println!("  campaign {c}: {}/{} flagged (recall {:.3})", r.flagged, r.accounts, r.recall);
+        println!(
+            "  campaign {c}: {}/{} flagged (recall {:.3})",
+            r.flagged, r.accounts, r.recall
+        );
     }
     for (p, c) in &e.flagged_by_population {
-        println!("  {:<28} {:<6} {:>6} accounts {:>6} flagged", p, c.label, c.accounts, c.flagged);
+        println!(
+            "  {:<28} {:<6} {:>6} accounts {:>6} flagged",
+            p, c.label, c.accounts, c.flagged
+        );
     }
 }
