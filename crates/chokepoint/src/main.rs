@@ -2,7 +2,14 @@
 //! arguments, calls a library, formats the result. Exit codes: 0 success; 1 the command ran and
 //! found what it was asked to fail on (e.g. `--fail-on-findings`); 2 usage or input error.
 
+mod controls;
 mod demo;
+mod distill;
+mod geoloc;
+mod intel;
+mod scenario;
+mod screen;
+mod simulate;
 mod ui;
 
 use clap::{Parser, Subcommand};
@@ -68,6 +75,45 @@ enum Command {
     /// Make a work directory with simulated data and run every module on it.
     #[command(after_help = "Example:\n  chokepoint demo --dir demo-out")]
     Demo(demo::DemoArgs),
+    /// Export controls: 3A090/4A090 classification, licence determination, shipment-diversion red flags.
+    #[command(
+        after_help = "Example:\n  chokepoint controls classify --part H100-SXM\n  chokepoint controls license --eccn 3A090.a --destination MY\n  chokepoint controls shipments ledger.csv"
+    )]
+    Controls(controls::ControlsArgs),
+    /// Find coordinated distillation campaigns in API traffic logs.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  chokepoint distill scan traffic.jsonl --out report.json"
+    )]
+    Distill(distill::DistillCommand),
+    /// Share distillation indicators between labs: STIX 2.1 bundles, a TAXII 2.1 server and client, private matching.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  chokepoint intel export report.json --community-key-file community.key --out bundle.json"
+    )]
+    Intel(intel::IntelCommand),
+    /// Simulate labelled inputs: API traffic with distillation campaigns and hard negatives.
+    #[command(
+        after_help = "Example:\n  chokepoint simulate traffic --out traffic.jsonl --labels labels.jsonl --scale small --seed 7"
+    )]
+    Simulate(simulate::SimulateArgs),
+    /// Chip location verification: signed delay probes, feasible regions, fleet registry.
+    #[command(
+        after_help = "Example:\n  chokepoint geoloc solve --landmarks L.csv --measurements M.csv --claims C.csv --format json"
+    )]
+    Geoloc(geoloc::GeolocArgs),
+    /// The 2028 scenario model: the lead in months under policy levers, with uncertainty.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  chokepoint scenario run --preset defend"
+    )]
+    Scenario(scenario::ScenarioCommand),
+    /// Screen names and compute customers against denied-party lists, ownership chains and offshore-access red flags.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  chokepoint screen customers customers.csv --list consolidated.json --ownership edges.csv"
+    )]
+    Screen(screen::ScreenCommand),
 }
 
 /// What a command asks the process to exit with, besides errors.
@@ -91,6 +137,13 @@ fn main() -> ExitCode {
     ui::init_logging(cli.global.verbose, cli.global.quiet);
     let result = match cli.command {
         Command::Demo(a) => demo::run(a, &cli.global),
+        Command::Controls(a) => controls::run(a, &cli.global),
+        Command::Distill(c) => distill::run(c, &cli.global),
+        Command::Intel(c) => intel::run(c, &cli.global),
+        Command::Geoloc(a) => geoloc::run(a, &cli.global),
+        Command::Simulate(a) => simulate::run(a, &cli.global),
+        Command::Scenario(c) => scenario::run(c, &cli.global),
+        Command::Screen(c) => screen::run(c, &cli.global),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
