@@ -80,9 +80,8 @@ pub fn for_each_token(prompt: &str, mut f: impl FnMut(&str)) {
     while i < prompt.len() {
         let rest = &prompt[i..];
         // Fenced code block: everything up to the closing fence (or the end) is code.
-        if rest.starts_with("```") {
-            let after = &rest[3..];
-            let end = after.find("```").map(|p| 3 + p + 3).unwrap_or(rest.len());
+        if let Some(after) = rest.strip_prefix("```") {
+            let end = after.find("```").map_or(rest.len(), |p| 3 + p + 3);
             f("<code>");
             i += end;
             continue;
