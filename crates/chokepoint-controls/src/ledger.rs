@@ -536,7 +536,7 @@ pub fn read_ledger<R: Read>(
                         }
                     }
                 }
-                if n % 4096 == 0 {
+                if n & 4095 == 0 {
                     progress_lines(n);
                 }
             }
@@ -566,7 +566,7 @@ pub fn read_ledger<R: Read>(
                     }
                 }
                 line += 1;
-                if line % 4096 == 0 {
+                if line & 4095 == 0 {
                     progress_lines(line);
                 }
                 let text = buf.trim();
