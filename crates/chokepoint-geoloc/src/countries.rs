@@ -34,7 +34,8 @@ pub fn code_str(c: &CountryCode) -> String {
 enum CellKind {
     Sea,
     Uniform(Vec<CountryCode>),
-    Border,
+    /// A border or coast: the countries that may be found somewhere in the cell.
+    Border(Vec<CountryCode>),
 }
 
 /// Point-in-country lookups, with a per-cell shortcut: most cells lie wholly inside one country
@@ -80,18 +81,21 @@ impl CountryIndex {
                             CellKind::Sea
                         } else {
                             let covering = boundaries.containing_ids(bbox);
+                            let codes = |set: &std::collections::HashSet<&str>| {
+                                let mut c: Vec<CountryCode> =
+                                    set.iter().filter_map(|s| parse_code(s)).collect();
+                                c.sort_unstable();
+                                c.dedup();
+                                c
+                            };
                             if covering.len() == all.len() {
-                                let mut codes: Vec<CountryCode> =
-                                    covering.iter().filter_map(|s| parse_code(s)).collect();
-                                codes.sort_unstable();
-                                codes.dedup();
-                                CellKind::Uniform(codes)
+                                CellKind::Uniform(codes(&covering))
                             } else {
-                                CellKind::Border
+                                CellKind::Border(codes(&all))
                             }
                         }
                     }
-                    Err(_) => CellKind::Border,
+                    Err(_) => CellKind::Border(Vec::new()),
                 };
                 cells.push(kind);
             }
@@ -101,6 +105,19 @@ impl CountryIndex {
 
     /// Appends the countries (ISO alpha-2) containing the point to `out`.
     pub fn countries_at(&self, lat: f64, lon: f64, out: &mut Vec<CountryCode>) {
+        self.new_countries_at(lat, lon, &|_| false, out)
+    }
+
+    /// Like [`countries_at`](Self::countries_at), but may skip the point-in-polygon test when
+    /// every country that could be in the point's cell is already `known`: callers that collect
+    /// the set of countries over many points lose nothing and save most of the work.
+    pub fn new_countries_at(
+        &self,
+        lat: f64,
+        lon: f64,
+        known: &dyn Fn(&CountryCode) -> bool,
+        out: &mut Vec<CountryCode>,
+    ) {
         let lon = if (-180.0..180.0).contains(&lon) {
             lon
         } else {
@@ -111,7 +128,10 @@ impl CountryIndex {
         match &self.cells[y * WIDTH + x] {
             CellKind::Sea => {}
             CellKind::Uniform(codes) => out.extend_from_slice(codes),
-            CellKind::Border => {
+            CellKind::Border(possible) => {
+                if !possible.is_empty() && possible.iter().all(known) {
+                    return;
+                }
                 if let Ok(ll) = LatLon::new(lat.clamp(-90.0, 90.0), lon) {
                     out.extend(self.boundaries.ids(ll).into_iter().filter_map(parse_code));
                 }

@@ -385,7 +385,7 @@ fn sample_region(caps: &[Cap], cfg: &SolverConfig, index: &CountryIndex, site: V
             }
             let g = p.to_point();
             found.clear();
-            index.countries_at(g.lat, g.lon, &mut found);
+            index.new_countries_at(g.lat, g.lon, &|c| countries.contains(c), &mut found);
             for c in &found {
                 if countries.insert(*c) && first_restricted.is_none() && cfg.restricted.contains(c)
                 {
