@@ -135,7 +135,7 @@ fn every_population_is_present_including_hard_negatives() {
     let hydra: Vec<_> = r.summary.campaigns.iter().filter(|c| c.population == "hydra").collect();
     assert!((2..=4).contains(&hydra.len()));
     for c in hydra {
-        assert!(c.accounts >= 35, "{} has only {} accounts", c.campaign, c.accounts);
+        assert!(c.accounts >= 40, "{} has only {} accounts", c.campaign, c.accounts);
     }
     // the company shares one card and one org across many accounts
     let mut company_cards = HashSet::new();
@@ -220,8 +220,15 @@ fn attacks_look_like_the_disclosures_without_fixed_fingerprints() {
             }
         }
     }
+    let mut dup: HashMap<&str, u32> = HashMap::new();
+    for rec in &recs {
+        if label[rec.account_id.as_str()].population == "hydra" {
+            *dup.entry(rec.prompt.as_str()).or_default() += 1;
+        }
+    }
+    let worst = dup.iter().max_by_key(|(_, n)| **n).map(|(p, n)| format!("{n}x {p:?}")).unwrap_or_default();
     for (c, (n, distinct)) in &hydra_prompts {
-        assert!(distinct.len() as f64 > 0.97 * *n as f64, "{c}: templates must not repeat exactly ({} of {n} distinct)", distinct.len());
+        assert!(distinct.len() as f64 > 0.95 * *n as f64, "{c}: templates must not repeat exactly ({} of {n} distinct); most repeated: {worst}", distinct.len());
         assert!(asns[c].len() >= 3, "{c}: proxies span several ASes");
     }
     // cards are shared in subsets: more than one card per cluster, fewer cards than accounts

@@ -14,7 +14,9 @@ pub struct SimulateArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum SimulateCommand {
     /// API traffic (specs/api-log.md) with labelled distillation campaigns and hard negatives.
-    #[command(after_help = "Example:\n  chokepoint simulate traffic --out traffic.jsonl --labels labels.jsonl --scale small --seed 7\n  chokepoint simulate traffic --out traffic.parquet --format parquet --scale medium --labels labels.jsonl")]
+    #[command(
+        after_help = "Example:\n  chokepoint simulate traffic --out traffic.jsonl --labels labels.jsonl --scale small --seed 7\n  chokepoint simulate traffic --out traffic.parquet --format parquet --scale medium --labels labels.jsonl"
+    )]
     Traffic(TrafficArgs),
 }
 
@@ -87,14 +89,19 @@ fn run_traffic(a: TrafficArgs, global: &Global) -> anyhow::Result<Outcome> {
         cfg.start = start;
     }
     let format = a.records_format.unwrap_or_else(|| {
-        if a.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+        if a.out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+        {
             RecordFormat::Parquet
         } else {
             RecordFormat::Jsonl
         }
     });
-    let (rec_file, rec) = AtomicFile::create(&a.out).map_err(|e| anyhow::anyhow!("--out: {e:#}"))?;
-    let (lab_file, mut lab) = AtomicFile::create(&a.labels).map_err(|e| anyhow::anyhow!("--labels: {e:#}"))?;
+    let (rec_file, rec) =
+        AtomicFile::create(&a.out).map_err(|e| anyhow::anyhow!("--out: {e:#}"))?;
+    let (lab_file, mut lab) =
+        AtomicFile::create(&a.labels).map_err(|e| anyhow::anyhow!("--labels: {e:#}"))?;
     let bar = Bar::new(global.quiet);
     let summary = match format {
         RecordFormat::Jsonl => {
@@ -117,9 +124,15 @@ fn run_traffic(a: TrafficArgs, global: &Global) -> anyhow::Result<Outcome> {
                 a.out.display()
             );
             println!("labels: {}", a.labels.display());
-            println!("period: {} .. {}; {} released {}", summary.start, summary.end, summary.new_model, summary.new_model_release);
+            println!(
+                "period: {} .. {}; {} released {}",
+                summary.start, summary.end, summary.new_model, summary.new_model_release
+            );
             for p in &summary.populations {
-                println!("  {:<18} {:<6} {:>7} accounts {:>10} records", p.population, p.label, p.accounts, p.records);
+                println!(
+                    "  {:<18} {:<6} {:>7} accounts {:>10} records",
+                    p.population, p.label, p.accounts, p.records
+                );
             }
         }
     }

@@ -47,9 +47,9 @@
 //!   e-mails, clients; casual or developer prompts.
 //!
 //! # Attack populations (all parameters drawn per seed within these ranges)
-//! - `hydra` (2–4 clusters, campaign `hydra-N`; 40–90 / 200–1,500 / 800–4,000 accounts each):
+//! - `hydra` (2–4 clusters, campaign `hydra-N`; 50–100 / 200–1,500 / 800–4,000 accounts each):
 //!   accounts created in 3–8 bursts of 20–240 minutes (the first before the period), each
-//!   active 4–30 days; requests rotate over a proxy pool of 60–200 / 300–2,500 / 1,000–6,000
+//!   active 4–30 days (counted from the period start for accounts made before it); requests rotate over a proxy pool of 60–200 / 300–2,500 / 1,000–6,000
 //!   endpoints on 3–6 hosting ASes plus a 0–60% residential-proxy share (0–15% IPv6), keeping
 //!   an endpoint for 1–20 requests; cards shared in subsets of 5–30 accounts; tiers mixed
 //!   (paid, startup, edu via weak verification, free without card); e-mail from webmail and

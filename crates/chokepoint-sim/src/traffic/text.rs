@@ -242,6 +242,28 @@ pub(crate) fn coding_task_en(rng: &mut Rng) -> String {
     }
 }
 
+/// Constraints that come with a coding task (input sizes, limits, tests).
+pub(crate) fn coding_constraint(rng: &mut Rng, zh: bool) -> String {
+    let n = 10u64.pow(rng.between(3, 7) as u32) * rng.between(1, 9);
+    let ms = rng.between(1, 20) * 50;
+    let k = rng.between(3, 12);
+    if zh {
+        match rng.below(4) {
+            0 => format!("输入规模最多为{n}，要求在{ms}毫秒内完成。"),
+            1 => format!("请附上{k}个测试用例。"),
+            2 => format!("不要使用第三方库，内存限制{}MB。", rng.between(16, 512)),
+            _ => format!("数据范围：1 ≤ n ≤ {n}，时间限制{ms}毫秒。"),
+        }
+    } else {
+        match rng.below(4) {
+            0 => format!("The input has up to {n} elements and must be processed in under {ms} ms."),
+            1 => format!("Include {k} unit tests."),
+            2 => format!("Do not use external libraries; memory limit {} MB.", rng.between(16, 512)),
+            _ => format!("Constraints: 1 <= n <= {n}, time limit {ms} ms."),
+        }
+    }
+}
+
 /// A programming task phrase in Chinese.
 pub(crate) fn coding_task_zh(rng: &mut Rng) -> String {
     let n = rng.between(2, 64);
@@ -280,7 +302,8 @@ pub(crate) fn math_problem_en(rng: &mut Rng) -> String {
         1 => format!("A train travels {} km in {b} hours. At the same speed, how long does it take to travel {} km?", a * b * 5, a * 7),
         2 => {
             let (r1, r2) = (rng.between(1, 15) as i64, rng.between(1, 15) as i64);
-            format!("Find all real x such that x^2 - {}x + {} = 0.", r1 + r2, r1 * r2)
+            let c = rng.between(1, 9) as i64;
+            format!("Find all real x such that {c}x^2 - {}x + {} = 0.", c * (r1 + r2), c * r1 * r2)
         }
         3 => format!("What is the remainder when {a}^{} is divided by {}?", rng.between(10, 2026), rng.between(3, 97)),
         4 => {
@@ -288,14 +311,15 @@ pub(crate) fn math_problem_en(rng: &mut Rng) -> String {
             format!("A rectangle has perimeter {} and area {}. Find its side lengths.", 2 * (x + y), x * y)
         }
         5 => format!("How many positive divisors does {} have?", rng.between(100, 100_000)),
-        6 => format!("A bag contains {} red and {} blue marbles. Two marbles are drawn without replacement. What is the probability that both are red?", rng.between(2, 12), rng.between(2, 12)),
-        7 => format!("{}", rng.pick(&[
-            "Prove that n^3 - n is divisible by 6 for every positive integer n.",
-            "Prove that the square root of 2 is irrational.",
-            "Prove that there are infinitely many primes of the form 4k + 3.",
-            "Show that the sum of the first n odd numbers is n^2.",
-            "Prove that 5^n - 1 is divisible by 4 for every positive integer n.",
-        ])),
+        6 => format!("A bag contains {} red, {} blue and {} green marbles. {} marbles are drawn without replacement. What is the probability that all of them are red?", rng.between(3, 20), rng.between(2, 20), rng.between(0, 15), rng.between(2, 3)),
+        7 => {
+            let k = rng.between(3, 400);
+            match rng.below(3) {
+                0 => format!("Prove that {k}^n - 1 is divisible by {} for every positive integer n.", k - 1),
+                1 => format!("Show that the sum of the first {k} odd numbers is {}.", k * k),
+                _ => format!("Prove that the product of any {} consecutive integers is divisible by {}!.", k % 9 + 2, k % 9 + 2),
+            }
+        }
         8 => format!("{who} invests ${} at {}% annual interest compounded monthly. How much is the investment worth after {} years?", a * 100, rng.between(2, 9), rng.between(2, 30)),
         _ => format!("Compute the sum of all integers from {} to {} that are divisible by {} but not by {}.", c, c + a * 50, rng.between(2, 9), rng.between(10, 15)),
     }
@@ -312,11 +336,19 @@ pub(crate) fn math_problem_zh(rng: &mut Rng) -> String {
         1 => format!("一列火车以每小时{}公里的速度行驶了{b}小时，然后以每小时{}公里的速度行驶了{}小时。全程的平均速度是多少？", a * 3, c + 40, rng.between(1, 9)),
         2 => {
             let (r1, r2) = (rng.between(1, 15), rng.between(1, 15));
-            format!("求方程 x^2 - {}x + {} = 0 的所有实数根。", r1 + r2, r1 * r2)
+            let c = rng.between(1, 9);
+            format!("求方程 {c}x^2 - {}x + {} = 0 的所有实数根。", c * (r1 + r2), c * r1 * r2)
         }
         3 => format!("求 {a}^{} 除以 {} 的余数。", rng.between(10, 2026), rng.between(3, 97)),
-        4 => format!("一个袋子里有{}个红球和{}个蓝球，不放回地取出两个球，两个都是红球的概率是多少？", rng.between(2, 12), rng.between(2, 12)),
-        5 => format!("{}", rng.pick(&["证明：对任意正整数 n，n^3 - n 能被 6 整除。", "证明根号2是无理数。", "证明：前 n 个奇数之和等于 n^2。"])),
+        4 => format!("一个袋子里有{}个红球、{}个蓝球和{}个绿球，不放回地取出{}个球，全部是红球的概率是多少？", rng.between(3, 20), rng.between(2, 20), rng.between(0, 15), rng.between(2, 3)),
+        5 => {
+            let k = rng.between(3, 400);
+            if rng.chance(0.5) {
+                format!("证明：对任意正整数 n，{k}^n - 1 能被 {} 整除。", k - 1)
+            } else {
+                format!("证明：前 {k} 个奇数之和等于 {}。", k * k)
+            }
+        }
         _ => format!("一个长方形的周长是{}，面积是{}，求它的长和宽。", 2 * (a + b), a * b),
     }
 }
@@ -331,12 +363,15 @@ pub(crate) fn reasoning_puzzle_en(rng: &mut Rng) -> String {
         }
         1 => {
             let (x, y, z) = (rng.pick(&["poets", "engineers", "doctors", "chess players"]), rng.pick(&["early risers", "musicians", "runners"]), rng.pick(&["vegetarians", "left-handed", "bilingual"]));
-            format!("All {x} are {y}. Some {y} are {z}. Does it follow that some {x} are {z}? Explain.")
+            format!("All {x} in {} are {y}. Some {y} are {z}. {p} is one of the {x}. Does it follow that {p} is {z}, or that some {x} are {z}? Explain.", rng.pick(CITIES))
         }
-        2 => format!("Estimate how many {} there are in {}. State your assumptions.", rng.pick(&["piano tuners", "coffee shops", "taxis", "dentists", "golf balls in the air right now"]), rng.pick(CITIES)),
+        2 => format!("Estimate how many {} there are in {} (population about {} thousand). State your assumptions.", rng.pick(&["piano tuners", "coffee shops", "taxis", "dentists", "golf balls in the air right now"]), rng.pick(CITIES), rng.between(200, 20_000)),
         3 => format!("A clock shows {}:{:02}. What is the angle between the hour and minute hands?", rng.between(1, 12), rng.between(0, 59)),
         4 => format!("{p} is taller than {q}, and {r} is shorter than {q} but taller than {}. Who is the second tallest of the four?", name(rng)),
-        _ => format!("There are {} doors; behind one is a prize. You pick a door, and the host opens {} empty doors. Should you switch? Give the probability.", rng.between(3, 10), rng.between(1, 2)),
+        _ => {
+            let doors = rng.between(3, 100);
+            format!("There are {doors} doors; behind one is a ${} prize. You pick a door, and the host, who knows where the prize is, opens {} empty doors. Should you switch? Give the probability of winning if you do.", rng.between(1, 999) * 100, rng.between(1, doors - 2))
+        }
     }
 }
 
@@ -346,8 +381,8 @@ pub(crate) fn reasoning_puzzle_zh(rng: &mut Rng) -> String {
     match rng.below(4) {
         0 => format!("{p}、{q}、{r}三人中只有一人说了真话。{p}说：“{q}在说谎。”{q}说：“{r}在说谎。”{r}说：“{p}和{q}都在说谎。”请问谁说了真话？"),
         1 => format!("时钟显示{}点{}分，时针和分针的夹角是多少度？", rng.between(1, 12), rng.between(0, 59)),
-        2 => format!("估算{}大约有多少{}，并说明你的假设。", rng.pick(&["北京", "上海", "深圳", "成都"]), rng.pick(&["家咖啡店", "辆出租车", "名钢琴调音师"])),
-        _ => format!("有{}扇门，其中一扇门后有奖品。你选了一扇门后，主持人打开了一扇空门。你应该换门吗？请给出概率。", rng.between(3, 10)),
+        2 => format!("估算{}（人口约{}万）大约有多少{}，并说明你的假设。", rng.pick(&["北京", "上海", "深圳", "成都", "杭州", "武汉"]), rng.between(300, 2500), rng.pick(&["家咖啡店", "辆出租车", "名钢琴调音师", "个快递员"])),
+        _ => format!("有{}扇门，其中一扇门后有价值{}元的奖品。你选了一扇门后，主持人打开了一扇空门。你应该换门吗？请给出概率。", rng.between(3, 10), rng.between(10, 999) * 100),
     }
 }
 
@@ -359,7 +394,7 @@ pub(crate) fn agent_task_en(rng: &mut Rng) -> (String, Vec<String>) {
         0 => (format!("The repository {repo} fails its test `{test}`. Find the cause and fix it, then run the tests again."), &["read_file", "write_file", "run_shell", "search_code", "run_tests"]),
         1 => (format!("Add pagination (page size {}) to the `/v1/{}` endpoint of {repo} and update the tests.", rng.between(10, 200), rng.pick(VARS)), &["read_file", "write_file", "list_dir", "run_tests", "search_code"]),
         2 => (format!("Find the {} cheapest flights from {} to {} next month and put them in a table.", rng.between(3, 10), rng.pick(CITIES), rng.pick(CITIES)), &["web_search", "browser_open", "browser_click", "extract_table"]),
-        3 => (format!("Open the admin dashboard, export last week's {} report as CSV and summarise the anomalies.", rng.pick(&["sales", "signup", "churn", "latency"])), &["browser_open", "browser_click", "browser_type", "screenshot", "read_file"]),
+        3 => (format!("Open the admin dashboard, export the last {} days of the {} report as CSV and summarise anomalies above {}%.", rng.between(2, 90), rng.pick(&["sales", "signup", "churn", "latency"]), rng.between(2, 50)), &["browser_open", "browser_click", "browser_type", "screenshot", "read_file"]),
         4 => (format!("Query the warehouse for the top {} {} by revenue in Q{} and chart them.", rng.between(5, 50), rng.pick(&["customers", "products", "regions"]), rng.between(1, 4)), &["sql_query", "python_exec", "make_chart"]),
         _ => (format!("Upgrade the dependency `{}` in {repo} to the latest major version and fix what breaks.", rng.pick(&["tokio", "react", "django", "pydantic", "express", "spring-boot"])), &["read_file", "write_file", "run_shell", "run_tests", "web_search"]),
     };
@@ -371,7 +406,7 @@ pub(crate) fn agent_task_zh(rng: &mut Rng) -> (String, Vec<String>) {
     let (task, tools): (String, &[&str]) = match rng.below(3) {
         0 => (format!("仓库 {}-service 的测试 test_{} 失败了，请找出原因并修复，然后重新运行测试。", rng.pick(&["billing", "auth", "search"]), rng.pick(FUNCS)), &["read_file", "write_file", "run_shell", "run_tests"]),
         1 => (format!("查询数据仓库，找出第{}季度收入最高的{}个客户，并画出图表。", rng.between(1, 4), rng.between(5, 50)), &["sql_query", "python_exec", "make_chart"]),
-        _ => (format!("搜索并比较{}款{}的价格，整理成表格。", rng.between(3, 8), rng.pick(&["笔记本电脑", "手机", "耳机"])), &["web_search", "browser_open", "extract_table"]),
+        _ => (format!("搜索并比较{}款价格在{}元以内的{}，整理成表格。", rng.between(3, 8), rng.between(5, 200) * 100, rng.pick(&["笔记本电脑", "手机", "耳机", "显示器"])), &["web_search", "browser_open", "extract_table"]),
     };
     (task, tools.iter().map(|s| s.to_string()).collect())
 }
@@ -829,12 +864,12 @@ impl Template {
             Capability::Coding => {
                 let lang = *rng.pick(LANGS);
                 let task = if self.zh { coding_task_zh(rng) } else { coding_task_en(rng) };
-                (String::new(), self.opener.replace("{lang}", lang).replace("{task}", &task))
+                (coding_constraint(rng, self.zh), self.opener.replace("{lang}", lang).replace("{task}", &task))
             }
             Capability::AgentTools => {
                 let (task, t) = if self.zh { agent_task_zh(rng) } else { agent_task_en(rng) };
                 let mut body = String::new();
-                for _ in 0..rng.between(0, 3) {
+                for _ in 0..rng.between(1, 3) {
                     let tool = rng.pick(&t).clone();
                     body.push_str("\n\n");
                     body.push_str(&tool_result(rng, &tool));

@@ -614,7 +614,7 @@ impl Builder {
 
     fn hydra(&mut self, k: usize, budget: f64) {
         let n = match self.scale {
-            Scale::Small => self.rng.between(40, 90),
+            Scale::Small => self.rng.between(50, 100),
             Scale::Medium => self.rng.between(200, 1500),
             Scale::Large => self.rng.between(800, 4000),
         } as usize;
@@ -676,7 +676,9 @@ impl Builder {
             let created = burst + (self.rng.unit() * burst_len) as i64;
             let from = created + (self.rng.uniform(0.2, 6.0) * HOUR as f64) as i64;
             let lifetime = (self.rng.uniform(4.0, 30.0) * DAY_MS) as i64;
-            plans.push((created, from.max(self.start), (from + lifetime).min(self.end)));
+            // accounts made before the period are those still alive at its start
+            let from = from.max(self.start);
+            plans.push((created, from, (from + lifetime).min(self.end)));
         }
         let active_days: f64 = plans.iter().map(|(_, f, t)| ((t - f).max(0)) as f64 / DAY_MS).sum();
         let days = (self.end - self.start) as f64 / DAY_MS;
