@@ -15,6 +15,34 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
+/// Sample inputs of the modules, compiled in so the demo runs from any directory.
+const SAMPLES: &[(&str, &str)] = &[
+    (
+        "sample-list.json",
+        include_str!("../../chokepoint-screen/data/sample-list.json"),
+    ),
+    (
+        "sample-customers.csv",
+        include_str!("../../chokepoint-screen/data/sample-customers.csv"),
+    ),
+    (
+        "sample-ownership.csv",
+        include_str!("../../chokepoint-screen/data/sample-ownership.csv"),
+    ),
+    (
+        "sample-landmarks.csv",
+        include_str!("../../chokepoint-geoloc/data/sample-landmarks.csv"),
+    ),
+    (
+        "sample-measurements.csv",
+        include_str!("../../chokepoint-geoloc/data/sample-measurements.csv"),
+    ),
+    (
+        "sample-claims.csv",
+        include_str!("../../chokepoint-geoloc/data/sample-claims.csv"),
+    ),
+];
+
 pub fn run(args: DemoArgs, global: &Global) -> anyhow::Result<Outcome> {
     let dir = &args.dir;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -59,6 +87,104 @@ pub fn run(args: DemoArgs, global: &Global) -> anyhow::Result<Outcome> {
         ev.precision, ev.recall, ev.false_positives
     );
 
+    // 3. Every other module on its own sample inputs, as a user would run it.
+    let d = |name: &str| dir.join(name).display().to_string();
+    for (name, text) in SAMPLES {
+        std::fs::write(dir.join(name), text).with_context(|| format!("writing {}", d(name)))?;
+    }
+    let db = d("chokepoint.db");
+    let report = report_path.display().to_string();
+    let steps: Vec<(&str, Vec<String>)> = vec![
+        (
+            "intel: keygen",
+            vec![
+                "intel".into(),
+                "keygen".into(),
+                "--out".into(),
+                d("community.key"),
+            ],
+        ),
+        (
+            "intel: STIX bundle of the campaigns (keyed hashes, no raw values)",
+            vec![
+                "intel".into(),
+                "export".into(),
+                report.clone(),
+                "--community-key-file".into(),
+                d("community.key"),
+                "--out".into(),
+                d("bundle.json"),
+            ],
+        ),
+        (
+            "controls: simulated shipment ledger",
+            vec![
+                "controls".into(),
+                "simulate-ledger".into(),
+                "--out".into(),
+                d("ledger.csv"),
+                "--seed".into(),
+                args.seed.to_string(),
+            ],
+        ),
+        (
+            "controls: diversion red flags",
+            vec!["controls".into(), "shipments".into(), d("ledger.csv")],
+        ),
+        (
+            "screen: compute customers",
+            vec![
+                "screen".into(),
+                "customers".into(),
+                d("sample-customers.csv"),
+                "--list".into(),
+                d("sample-list.json"),
+                "--ownership".into(),
+                d("sample-ownership.csv"),
+            ],
+        ),
+        (
+            "geoloc: offline location verification",
+            vec![
+                "geoloc".into(),
+                "solve".into(),
+                "--landmarks".into(),
+                d("sample-landmarks.csv"),
+                "--measurements".into(),
+                d("sample-measurements.csv"),
+                "--claims".into(),
+                d("sample-claims.csv"),
+            ],
+        ),
+        (
+            "scenario: 2028 with the measured distillation",
+            vec![
+                "scenario".into(),
+                "run".into(),
+                "--preset".into(),
+                "defend".into(),
+                "--from-distill".into(),
+                report.clone(),
+            ],
+        ),
+    ];
+    let mut failed = Vec::new();
+    for (title, argv) in steps {
+        println!("\n[{title}]");
+        let mut line: Vec<&str> = vec!["--db", &db];
+        if global.quiet {
+            line.push("-q");
+        }
+        line.extend(argv.iter().map(String::as_str));
+        if let Err(e) = crate::run_line(&line) {
+            println!("  failed: {e:#}");
+            failed.push(title);
+        }
+    }
+
     println!("\noutputs are in {}", dir.display());
+    if !failed.is_empty() {
+        anyhow::bail!("demo steps failed: {}", failed.join("; "));
+    }
     Ok(Outcome::Ok)
 }

@@ -125,6 +125,27 @@ pub enum Outcome {
     Findings,
 }
 
+fn dispatch(command: Command, global: &Global) -> anyhow::Result<Outcome> {
+    match command {
+        Command::Demo(a) => demo::run(a, global),
+        Command::Controls(a) => controls::run(a, global),
+        Command::Distill(c) => distill::run(c, global),
+        Command::Intel(c) => intel::run(c, global),
+        Command::Geoloc(a) => geoloc::run(a, global),
+        Command::Simulate(a) => simulate::run(a, global),
+        Command::Scenario(c) => scenario::run(c, global),
+        Command::Screen(c) => screen::run(c, global),
+    }
+}
+
+/// Parses and runs one command line in-process, exactly as if it had been typed (the demo
+/// uses it to run every module with the same argument handling a user gets).
+pub fn run_line(args: &[&str]) -> anyhow::Result<Outcome> {
+    let cli = Cli::try_parse_from(std::iter::once("chokepoint").chain(args.iter().copied()))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    dispatch(cli.command, &cli.global)
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -135,16 +156,7 @@ fn main() -> ExitCode {
         }
     };
     ui::init_logging(cli.global.verbose, cli.global.quiet);
-    let result = match cli.command {
-        Command::Demo(a) => demo::run(a, &cli.global),
-        Command::Controls(a) => controls::run(a, &cli.global),
-        Command::Distill(c) => distill::run(c, &cli.global),
-        Command::Intel(c) => intel::run(c, &cli.global),
-        Command::Geoloc(a) => geoloc::run(a, &cli.global),
-        Command::Simulate(a) => simulate::run(a, &cli.global),
-        Command::Scenario(c) => scenario::run(c, &cli.global),
-        Command::Screen(c) => screen::run(c, &cli.global),
-    };
+    let result = dispatch(cli.command, &cli.global);
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),

@@ -200,6 +200,10 @@ pub fn read(
                         opts.profile.max_record_bytes
                     );
                     if opts.strict {
+                        // Earlier lines come first: report a bad record among them if any.
+                        for b in &blocks {
+                            profile_block(name, b, opts)?;
+                        }
                         return Err(DistillError::bad_record(name, line, None, msg));
                     }
                     set.stats.bad(name, line, None, msg);
