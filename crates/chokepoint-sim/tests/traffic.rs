@@ -3,12 +3,19 @@
 
 use chokepoint_core::apilog::{FIELDS, REQUIRED_FIELDS};
 use chokepoint_core::{parse_rfc3339, AccountLabel, ApiRecord, NoProgress};
-use chokepoint_sim::traffic::{write_jsonl, write_parquet, Population, Scale, TrafficConfig, TrafficSummary};
+use chokepoint_sim::traffic::{
+    write_jsonl, write_parquet, Population, Scale, TrafficConfig, TrafficSummary,
+};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 fn cfg(seed: u64, days: u32) -> TrafficConfig {
-    TrafficConfig { seed, scale: Scale::Small, days, ..TrafficConfig::default() }
+    TrafficConfig {
+        seed,
+        scale: Scale::Small,
+        days,
+        ..TrafficConfig::default()
+    }
 }
 
 struct Run {
@@ -21,7 +28,11 @@ fn run(c: &TrafficConfig) -> Run {
     let mut records = Vec::new();
     let mut labels = Vec::new();
     let summary = write_jsonl(c, &mut records, &mut labels, &NoProgress).expect("simulation runs");
-    Run { records, labels, summary }
+    Run {
+        records,
+        labels,
+        summary,
+    }
 }
 
 /// One full small dataset (14 days), shared by the tests that inspect its content.
@@ -50,28 +61,46 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
     let b = run(&cfg(11, 2));
     let c = run(&cfg(12, 2));
     assert!(!a.records.is_empty());
-    assert!(a.records == b.records, "same seed must give the same records");
+    assert!(
+        a.records == b.records,
+        "same seed must give the same records"
+    );
     assert!(a.labels == b.labels, "same seed must give the same labels");
-    assert!(a.records != c.records, "another seed must give other records");
+    assert!(
+        a.records != c.records,
+        "another seed must give other records"
+    );
 }
 
 #[test]
 fn every_record_follows_the_api_log_spec() {
     let r = small();
     let n = r.summary.records;
-    assert!((70_000..140_000).contains(&n), "small scale is about 100k records, got {n}");
+    assert!(
+        (70_000..140_000).contains(&n),
+        "small scale is about 100k records, got {n}"
+    );
     let mut last = String::new();
     let mut v6 = 0;
     let mut lines = 0u64;
     for (i, line) in std::str::from_utf8(&r.records).unwrap().lines().enumerate() {
         lines += 1;
-        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("line {}: {e}", i + 1));
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("line {}: {e}", i + 1));
         let obj = v.as_object().expect("a record is an object");
         for f in REQUIRED_FIELDS {
-            assert!(obj.get(*f).is_some_and(|x| x.is_string()), "line {}: missing {f}", i + 1);
+            assert!(
+                obj.get(*f).is_some_and(|x| x.is_string()),
+                "line {}: missing {f}",
+                i + 1
+            );
         }
         for k in obj.keys() {
-            assert!(FIELDS.contains(&k.as_str()), "line {}: unknown field {k}", i + 1);
+            assert!(
+                FIELDS.contains(&k.as_str()),
+                "line {}: unknown field {k}",
+                i + 1
+            );
         }
         // every optional field is filled, except system_prompt and (free tier) payment
         for f in FIELDS {
@@ -82,11 +111,17 @@ fn every_record_follows_the_api_log_spec() {
         let rec: ApiRecord = serde_json::from_value(v.clone()).unwrap();
         parse_rfc3339(&rec.ts).unwrap_or_else(|e| panic!("line {}: ts {e}", i + 1));
         let created = parse_rfc3339(rec.account_created.as_deref().unwrap()).unwrap();
-        assert!(created <= parse_rfc3339(&rec.ts).unwrap(), "line {}: request before account creation", i + 1);
+        assert!(
+            created <= parse_rfc3339(&rec.ts).unwrap(),
+            "line {}: request before account creation",
+            i + 1
+        );
         assert!(rec.ts >= last, "line {}: records out of time order", i + 1);
         last = rec.ts.clone();
         let ip = rec.ip.as_deref().unwrap();
-        let addr: std::net::IpAddr = ip.parse().unwrap_or_else(|_| panic!("line {}: bad ip {ip}", i + 1));
+        let addr: std::net::IpAddr = ip
+            .parse()
+            .unwrap_or_else(|_| panic!("line {}: bad ip {ip}", i + 1));
         v6 += addr.is_ipv6() as u32;
         assert_eq!(rec.country.as_deref().unwrap().len(), 2);
         assert!(!rec.prompt.is_empty());
@@ -106,12 +141,24 @@ fn labels_agree_with_records() {
     }
     let labelled: HashSet<&str> = labs.iter().map(|l| l.account_id.as_str()).collect();
     assert_eq!(labelled.len(), labs.len(), "one label line per account");
-    assert_eq!(labelled, per_account.keys().copied().collect::<HashSet<_>>(), "labels cover exactly the accounts in the records");
+    assert_eq!(
+        labelled,
+        per_account.keys().copied().collect::<HashSet<_>>(),
+        "labels cover exactly the accounts in the records"
+    );
     let mut by_pop: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for l in &labs {
-        let p = Population::ALL.iter().find(|p| p.name() == l.population).expect("known population");
+        let p = Population::ALL
+            .iter()
+            .find(|p| p.name() == l.population)
+            .expect("known population");
         assert_eq!(l.label, if p.is_attack() { "attack" } else { "legit" });
-        assert_eq!(l.campaign.is_some(), p.is_attack(), "{}: campaign iff attack", l.account_id);
+        assert_eq!(
+            l.campaign.is_some(),
+            p.is_attack(),
+            "{}: campaign iff attack",
+            l.account_id
+        );
         let e = by_pop.entry(p.name()).or_default();
         e.0 += 1;
         e.1 += per_account[l.account_id.as_str()];
@@ -127,15 +174,33 @@ fn labels_agree_with_records() {
 fn every_population_is_present_including_hard_negatives() {
     let r = small();
     let (recs, labs) = parsed(r);
-    let pop_of: HashMap<&str, &str> = labs.iter().map(|l| (l.account_id.as_str(), l.population.as_str())).collect();
+    let pop_of: HashMap<&str, &str> = labs
+        .iter()
+        .map(|l| (l.account_id.as_str(), l.population.as_str()))
+        .collect();
     for p in Population::ALL {
-        let s = r.summary.populations.iter().find(|s| s.population == p.name()).unwrap();
+        let s = r
+            .summary
+            .populations
+            .iter()
+            .find(|s| s.population == p.name())
+            .unwrap();
         assert!(s.accounts > 0 && s.records > 0, "{} missing", p.name());
     }
-    let hydra: Vec<_> = r.summary.campaigns.iter().filter(|c| c.population == "hydra").collect();
+    let hydra: Vec<_> = r
+        .summary
+        .campaigns
+        .iter()
+        .filter(|c| c.population == "hydra")
+        .collect();
     assert!((2..=4).contains(&hydra.len()));
     for c in hydra {
-        assert!(c.accounts >= 40, "{} has only {} accounts", c.campaign, c.accounts);
+        assert!(
+            c.accounts >= 40,
+            "{} has only {} accounts",
+            c.campaign,
+            c.accounts
+        );
     }
     // the company shares one card and one org across many accounts
     let mut company_cards = HashSet::new();
@@ -152,9 +217,14 @@ fn every_population_is_present_including_hard_negatives() {
                 company_orgs.insert(rec.org_id.clone());
             }
             "enterprise-batch" => {
-                batch_ips.entry(&rec.account_id).or_default().insert(rec.ip.as_deref().unwrap());
+                batch_ips
+                    .entry(&rec.account_id)
+                    .or_default()
+                    .insert(rec.ip.as_deref().unwrap());
             }
-            "eval-harness" => eval_cot += rec.prompt.to_lowercase().contains("think step by step") as u32,
+            "eval-harness" => {
+                eval_cot += rec.prompt.to_lowercase().contains("think step by step") as u32
+            }
             "agent-framework" => agent_tools += (rec.tools.as_ref().unwrap().len() >= 5) as u32,
             "edu-researcher" => edu += (rec.account_tier.as_deref() == Some("edu")) as u32,
             _ => {}
@@ -170,7 +240,10 @@ fn every_population_is_present_including_hard_negatives() {
     let mut ip_accounts: HashMap<&str, HashSet<&str>> = HashMap::new();
     for rec in &recs {
         if pop_of[rec.account_id.as_str()] == "shared-ip-users" {
-            ip_accounts.entry(rec.ip.as_deref().unwrap()).or_default().insert(&rec.account_id);
+            ip_accounts
+                .entry(rec.ip.as_deref().unwrap())
+                .or_default()
+                .insert(&rec.account_id);
         }
     }
     assert!(ip_accounts.values().any(|a| a.len() >= 5));
@@ -180,9 +253,19 @@ fn every_population_is_present_including_hard_negatives() {
 fn attacks_look_like_the_disclosures_without_fixed_fingerprints() {
     let r = small();
     let (recs, labs) = parsed(r);
-    let label: HashMap<&str, &AccountLabel> = labs.iter().map(|l| (l.account_id.as_str(), l)).collect();
-    let id_re = |s: &str| s.len() == 12 && s.starts_with("a-") && s[2..].chars().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase());
-    assert!(labs.iter().all(|l| id_re(&l.account_id)), "account ids are random-looking");
+    let label: HashMap<&str, &AccountLabel> =
+        labs.iter().map(|l| (l.account_id.as_str(), l)).collect();
+    let id_re = |s: &str| {
+        s.len() == 12
+            && s.starts_with("a-")
+            && s[2..]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+    };
+    assert!(
+        labs.iter().all(|l| id_re(&l.account_id)),
+        "account ids are random-looking"
+    );
 
     let mut hydra_prompts: HashMap<&str, (u64, HashSet<&str>)> = HashMap::new();
     let mut cards: HashMap<&str, HashMap<String, u32>> = HashMap::new();
@@ -197,7 +280,8 @@ fn attacks_look_like_the_disclosures_without_fixed_fingerprints() {
         let ua = rec.user_agent.as_deref().unwrap();
         let ts = parse_rfc3339(&rec.ts).unwrap();
         let is_new = rec.model.as_deref() == Some(r.summary.new_model.as_str());
-        let day_after = ts > release + chrono::Duration::hours(24) && ts < release + chrono::Duration::hours(72);
+        let day_after = ts > release + chrono::Duration::hours(24)
+            && ts < release + chrono::Duration::hours(72);
         if l.population == "hydra" {
             let c = l.campaign.as_deref().unwrap();
             let e = hydra_prompts.entry(c).or_default();
@@ -226,21 +310,48 @@ fn attacks_look_like_the_disclosures_without_fixed_fingerprints() {
             *dup.entry(rec.prompt.as_str()).or_default() += 1;
         }
     }
-    let worst = dup.iter().max_by_key(|(_, n)| **n).map(|(p, n)| format!("{n}x {p:?}")).unwrap_or_default();
+    let worst = dup
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(p, n)| format!("{n}x {p:?}"))
+        .unwrap_or_default();
     for (c, (n, distinct)) in &hydra_prompts {
-        assert!(distinct.len() as f64 > 0.95 * *n as f64, "{c}: templates must not repeat exactly ({} of {n} distinct); most repeated: {worst}", distinct.len());
+        assert!(
+            distinct.len() as f64 > 0.95 * *n as f64,
+            "{c}: templates must not repeat exactly ({} of {n} distinct); most repeated: {worst}",
+            distinct.len()
+        );
         assert!(asns[c].len() >= 3, "{c}: proxies span several ASes");
     }
     // cards are shared in subsets: more than one card per cluster, fewer cards than accounts
     for (c, cs) in &cards {
-        let accounts = r.summary.campaigns.iter().find(|x| x.campaign == *c).unwrap().accounts as usize;
-        assert!(cs.len() > 1 && cs.len() < accounts, "{c}: {} cards for {accounts} accounts", cs.len());
+        let accounts = r
+            .summary
+            .campaigns
+            .iter()
+            .find(|x| x.campaign == *c)
+            .unwrap()
+            .accounts as usize;
+        assert!(
+            cs.len() > 1 && cs.len() < accounts,
+            "{c}: {} cards for {accounts} accounts",
+            cs.len()
+        );
     }
-    assert!(hydra_ua_families.is_subset(&legit_ua_families), "attack clients are ones legit users also run");
+    assert!(
+        hydra_ua_families.is_subset(&legit_ua_families),
+        "attack clients are ones legit users also run"
+    );
     let hydra_share = hydra_new as f64 / hydra_after.max(1) as f64;
     let legit_share = legit_new as f64 / legit_after.max(1) as f64;
-    assert!((0.3..0.7).contains(&hydra_share), "hydra new-model share {hydra_share}");
-    assert!(legit_share < hydra_share, "legit adoption {legit_share} is slower than hydra {hydra_share}");
+    assert!(
+        (0.3..0.7).contains(&hydra_share),
+        "hydra new-model share {hydra_share}"
+    );
+    assert!(
+        legit_share < hydra_share,
+        "legit adoption {legit_share} is slower than hydra {hydra_share}"
+    );
 }
 
 #[test]
@@ -251,7 +362,10 @@ fn attack_parameters_vary_with_the_seed() {
         let r = run(&cfg(seed, 2));
         let shape: Vec<u64> = r.summary.campaigns.iter().map(|c| c.accounts).collect();
         shapes.insert(shape);
-        chinese |= std::str::from_utf8(&r.records).unwrap().lines().any(|l| l.contains("推理") || l.contains("思考"));
+        chinese |= std::str::from_utf8(&r.records)
+            .unwrap()
+            .lines()
+            .any(|l| l.contains("推理") || l.contains("思考"));
     }
     assert!(shapes.len() >= 2, "campaign sizes change with the seed");
     assert!(chinese, "chain-of-thought elicitation in Chinese appears");
@@ -276,13 +390,27 @@ fn parquet_round_trips_and_is_deterministic() {
     let schema = reader.schema().clone();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     assert_eq!(names, FIELDS);
-    assert!(matches!(schema.field_with_name("tools").unwrap().data_type(), arrow::datatypes::DataType::List(_)));
+    assert!(matches!(
+        schema.field_with_name("tools").unwrap().data_type(),
+        arrow::datatypes::DataType::List(_)
+    ));
     let mut rows = 0;
-    let first_json: ApiRecord = serde_json::from_str(std::str::from_utf8(&j.records).unwrap().lines().next().unwrap()).unwrap();
+    let first_json: ApiRecord = serde_json::from_str(
+        std::str::from_utf8(&j.records)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
     for batch in reader.build().unwrap() {
         let batch = batch.unwrap();
         if rows == 0 {
-            let ts = batch.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+            let ts = batch
+                .column(0)
+                .as_any()
+                .downcast_ref::<arrow::array::StringArray>()
+                .unwrap();
             assert_eq!(ts.value(0), first_json.ts);
             parse_rfc3339(ts.value(0)).unwrap();
         }
@@ -298,5 +426,9 @@ fn bad_configuration_is_refused() {
     let err = write_jsonl(&cfg(1, 0), &mut records, &mut labels, &NoProgress).unwrap_err();
     assert!(err.to_string().contains("days"), "{err}");
     assert!(records.is_empty());
-    assert!("huge".parse::<Scale>().unwrap_err().to_string().contains("huge"));
+    assert!("huge"
+        .parse::<Scale>()
+        .unwrap_err()
+        .to_string()
+        .contains("huge"));
 }

@@ -47,76 +47,423 @@ macro_rules! asn {
 /// backends run.
 pub(crate) static ASNS: &[Asn] = &[
     // hosting
-    asn!(16509, "US", Hosting, [(3,208,0,0,12),(52,0,0,0,11),(54,144,0,0,12),(18,204,0,0,14)], Some((0x2600_1f00, 24))),
-    asn!(15169, "US", Hosting, [(34,64,0,0,10),(35,184,0,0,13)], Some((0x2600_1900, 28))),
-    asn!(8075, "US", Hosting, [(20,0,0,0,11),(40,64,0,0,10)], Some((0x2603_1000, 24))),
-    asn!(14061, "US", Hosting, [(159,65,0,0,16),(167,99,0,0,16),(138,68,0,0,16),(64,225,0,0,16)], Some((0x2604_a880, 32))),
-    asn!(24940, "DE", Hosting, [(88,198,0,0,16),(116,202,0,0,16),(95,216,0,0,16),(65,108,0,0,16)], Some((0x2a01_04f8, 32))),
-    asn!(16276, "FR", Hosting, [(51,38,0,0,16),(54,36,0,0,16),(145,239,0,0,16),(137,74,0,0,16)], Some((0x2001_41d0, 32))),
-    asn!(20473, "US", Hosting, [(45,32,0,0,16),(45,76,0,0,16),(108,61,0,0,16),(149,28,0,0,16)], Some((0x2001_19f0, 32))),
-    asn!(63949, "SG", Hosting, [(172,104,0,0,15),(139,162,0,0,16)], Some((0x2600_3c00, 27))),
-    asn!(45102, "SG", Hosting, [(47,88,0,0,14),(8,208,0,0,12)], None),
-    asn!(132203, "HK", Hosting, [(43,128,0,0,13),(129,226,0,0,16)], None),
-    asn!(31898, "US", Hosting, [(129,146,0,0,16),(150,136,0,0,16)], None),
+    asn!(
+        16509,
+        "US",
+        Hosting,
+        [
+            (3, 208, 0, 0, 12),
+            (52, 0, 0, 0, 11),
+            (54, 144, 0, 0, 12),
+            (18, 204, 0, 0, 14)
+        ],
+        Some((0x2600_1f00, 24))
+    ),
+    asn!(
+        15169,
+        "US",
+        Hosting,
+        [(34, 64, 0, 0, 10), (35, 184, 0, 0, 13)],
+        Some((0x2600_1900, 28))
+    ),
+    asn!(
+        8075,
+        "US",
+        Hosting,
+        [(20, 0, 0, 0, 11), (40, 64, 0, 0, 10)],
+        Some((0x2603_1000, 24))
+    ),
+    asn!(
+        14061,
+        "US",
+        Hosting,
+        [
+            (159, 65, 0, 0, 16),
+            (167, 99, 0, 0, 16),
+            (138, 68, 0, 0, 16),
+            (64, 225, 0, 0, 16)
+        ],
+        Some((0x2604_a880, 32))
+    ),
+    asn!(
+        24940,
+        "DE",
+        Hosting,
+        [
+            (88, 198, 0, 0, 16),
+            (116, 202, 0, 0, 16),
+            (95, 216, 0, 0, 16),
+            (65, 108, 0, 0, 16)
+        ],
+        Some((0x2a01_04f8, 32))
+    ),
+    asn!(
+        16276,
+        "FR",
+        Hosting,
+        [
+            (51, 38, 0, 0, 16),
+            (54, 36, 0, 0, 16),
+            (145, 239, 0, 0, 16),
+            (137, 74, 0, 0, 16)
+        ],
+        Some((0x2001_41d0, 32))
+    ),
+    asn!(
+        20473,
+        "US",
+        Hosting,
+        [
+            (45, 32, 0, 0, 16),
+            (45, 76, 0, 0, 16),
+            (108, 61, 0, 0, 16),
+            (149, 28, 0, 0, 16)
+        ],
+        Some((0x2001_19f0, 32))
+    ),
+    asn!(
+        63949,
+        "SG",
+        Hosting,
+        [(172, 104, 0, 0, 15), (139, 162, 0, 0, 16)],
+        Some((0x2600_3c00, 27))
+    ),
+    asn!(
+        45102,
+        "SG",
+        Hosting,
+        [(47, 88, 0, 0, 14), (8, 208, 0, 0, 12)],
+        None
+    ),
+    asn!(
+        132203,
+        "HK",
+        Hosting,
+        [(43, 128, 0, 0, 13), (129, 226, 0, 0, 16)],
+        None
+    ),
+    asn!(
+        31898,
+        "US",
+        Hosting,
+        [(129, 146, 0, 0, 16), (150, 136, 0, 0, 16)],
+        None
+    ),
     // fixed-line residential
-    asn!(7922, "US", Residential, [(73,0,0,0,8),(98,192,0,0,10),(24,0,0,0,12)], Some((0x2601_0000, 20))),
-    asn!(701, "US", Residential, [(71,160,0,0,11),(108,0,0,0,11)], Some((0x2600_4040, 26))),
-    asn!(7018, "US", Residential, [(99,0,0,0,10),(107,192,0,0,10)], Some((0x2600_1700, 28))),
-    asn!(20115, "US", Residential, [(47,32,0,0,11),(174,96,0,0,12)], Some((0x2600_6c00, 24))),
-    asn!(812, "CA", Residential, [(99,224,0,0,11),(174,112,0,0,12)], Some((0x2607_fea8, 32))),
-    asn!(3320, "DE", Residential, [(79,192,0,0,10),(87,128,0,0,10)], Some((0x2003_0000, 19))),
-    asn!(2856, "GB", Residential, [(86,128,0,0,10),(81,128,0,0,11)], Some((0x2a00_23c0, 27))),
-    asn!(3215, "FR", Residential, [(90,0,0,0,9),(86,192,0,0,11)], Some((0x2a01_cb00, 24))),
-    asn!(4713, "JP", Residential, [(153,128,0,0,9),(114,144,0,0,12)], Some((0x240b_0010, 28))),
-    asn!(4766, "KR", Residential, [(121,128,0,0,10),(175,192,0,0,10)], None),
-    asn!(1221, "AU", Residential, [(1,128,0,0,11),(110,144,0,0,12)], Some((0x2001_8003, 32))),
-    asn!(28573, "BR", Residential, [(177,0,0,0,10),(179,96,0,0,11)], Some((0x2804_14c0, 26))),
-    asn!(45899, "VN", Residential, [(113,160,0,0,11),(14,160,0,0,11)], None),
-    asn!(3462, "TW", Residential, [(1,160,0,0,12),(114,32,0,0,12)], Some((0x2001_b011, 32))),
-    asn!(9269, "HK", Residential, [(61,244,0,0,14),(112,118,0,0,15)], None),
-    asn!(4788, "MY", Residential, [(175,136,0,0,13),(60,48,0,0,12)], None),
-    asn!(7473, "SG", Residential, [(116,86,0,0,15),(118,200,0,0,13)], None),
-    asn!(1136, "NL", Residential, [(77,160,0,0,12),(94,208,0,0,12)], Some((0x2a02_a440, 26))),
-    asn!(12322, "FR", Residential, [(82,64,0,0,10),(88,160,0,0,11)], Some((0x2a01_0e00, 26))),
-    asn!(6830, "PL", Residential, [(89,64,0,0,12),(178,36,0,0,14)], None),
-    asn!(3303, "CH", Residential, [(85,0,0,0,13),(178,192,0,0,13)], Some((0x2a02_1200, 27))),
-    asn!(3301, "SE", Residential, [(78,64,0,0,12),(90,224,0,0,12)], None),
-    asn!(9829, "IN", Residential, [(117,192,0,0,10),(59,88,0,0,13)], None),
-    asn!(4134, "CN", Residential, [(113,64,0,0,11),(116,224,0,0,12)], Some((0x240e_0000, 20))),
+    asn!(
+        7922,
+        "US",
+        Residential,
+        [(73, 0, 0, 0, 8), (98, 192, 0, 0, 10), (24, 0, 0, 0, 12)],
+        Some((0x2601_0000, 20))
+    ),
+    asn!(
+        701,
+        "US",
+        Residential,
+        [(71, 160, 0, 0, 11), (108, 0, 0, 0, 11)],
+        Some((0x2600_4040, 26))
+    ),
+    asn!(
+        7018,
+        "US",
+        Residential,
+        [(99, 0, 0, 0, 10), (107, 192, 0, 0, 10)],
+        Some((0x2600_1700, 28))
+    ),
+    asn!(
+        20115,
+        "US",
+        Residential,
+        [(47, 32, 0, 0, 11), (174, 96, 0, 0, 12)],
+        Some((0x2600_6c00, 24))
+    ),
+    asn!(
+        812,
+        "CA",
+        Residential,
+        [(99, 224, 0, 0, 11), (174, 112, 0, 0, 12)],
+        Some((0x2607_fea8, 32))
+    ),
+    asn!(
+        3320,
+        "DE",
+        Residential,
+        [(79, 192, 0, 0, 10), (87, 128, 0, 0, 10)],
+        Some((0x2003_0000, 19))
+    ),
+    asn!(
+        2856,
+        "GB",
+        Residential,
+        [(86, 128, 0, 0, 10), (81, 128, 0, 0, 11)],
+        Some((0x2a00_23c0, 27))
+    ),
+    asn!(
+        3215,
+        "FR",
+        Residential,
+        [(90, 0, 0, 0, 9), (86, 192, 0, 0, 11)],
+        Some((0x2a01_cb00, 24))
+    ),
+    asn!(
+        4713,
+        "JP",
+        Residential,
+        [(153, 128, 0, 0, 9), (114, 144, 0, 0, 12)],
+        Some((0x240b_0010, 28))
+    ),
+    asn!(
+        4766,
+        "KR",
+        Residential,
+        [(121, 128, 0, 0, 10), (175, 192, 0, 0, 10)],
+        None
+    ),
+    asn!(
+        1221,
+        "AU",
+        Residential,
+        [(1, 128, 0, 0, 11), (110, 144, 0, 0, 12)],
+        Some((0x2001_8003, 32))
+    ),
+    asn!(
+        28573,
+        "BR",
+        Residential,
+        [(177, 0, 0, 0, 10), (179, 96, 0, 0, 11)],
+        Some((0x2804_14c0, 26))
+    ),
+    asn!(
+        45899,
+        "VN",
+        Residential,
+        [(113, 160, 0, 0, 11), (14, 160, 0, 0, 11)],
+        None
+    ),
+    asn!(
+        3462,
+        "TW",
+        Residential,
+        [(1, 160, 0, 0, 12), (114, 32, 0, 0, 12)],
+        Some((0x2001_b011, 32))
+    ),
+    asn!(
+        9269,
+        "HK",
+        Residential,
+        [(61, 244, 0, 0, 14), (112, 118, 0, 0, 15)],
+        None
+    ),
+    asn!(
+        4788,
+        "MY",
+        Residential,
+        [(175, 136, 0, 0, 13), (60, 48, 0, 0, 12)],
+        None
+    ),
+    asn!(
+        7473,
+        "SG",
+        Residential,
+        [(116, 86, 0, 0, 15), (118, 200, 0, 0, 13)],
+        None
+    ),
+    asn!(
+        1136,
+        "NL",
+        Residential,
+        [(77, 160, 0, 0, 12), (94, 208, 0, 0, 12)],
+        Some((0x2a02_a440, 26))
+    ),
+    asn!(
+        12322,
+        "FR",
+        Residential,
+        [(82, 64, 0, 0, 10), (88, 160, 0, 0, 11)],
+        Some((0x2a01_0e00, 26))
+    ),
+    asn!(
+        6830,
+        "PL",
+        Residential,
+        [(89, 64, 0, 0, 12), (178, 36, 0, 0, 14)],
+        None
+    ),
+    asn!(
+        3303,
+        "CH",
+        Residential,
+        [(85, 0, 0, 0, 13), (178, 192, 0, 0, 13)],
+        Some((0x2a02_1200, 27))
+    ),
+    asn!(
+        3301,
+        "SE",
+        Residential,
+        [(78, 64, 0, 0, 12), (90, 224, 0, 0, 12)],
+        None
+    ),
+    asn!(
+        9829,
+        "IN",
+        Residential,
+        [(117, 192, 0, 0, 10), (59, 88, 0, 0, 13)],
+        None
+    ),
+    asn!(
+        4134,
+        "CN",
+        Residential,
+        [(113, 64, 0, 0, 11), (116, 224, 0, 0, 12)],
+        Some((0x240e_0000, 20))
+    ),
     // mobile carriers (CGNAT)
-    asn!(21928, "US", Mobile, [(172,32,0,0,11)], Some((0x2607_fb90, 32))),
-    asn!(55836, "IN", Mobile, [(49,32,0,0,11)], Some((0x2409_4000, 22))),
-    asn!(45609, "IN", Mobile, [(106,192,0,0,11)], Some((0x2401_4900, 32))),
-    asn!(22394, "US", Mobile, [(174,192,0,0,10)], Some((0x2600_1000, 24))),
-    asn!(26599, "BR", Mobile, [(191,176,0,0,12)], None),
+    asn!(
+        21928,
+        "US",
+        Mobile,
+        [(172, 32, 0, 0, 11)],
+        Some((0x2607_fb90, 32))
+    ),
+    asn!(
+        55836,
+        "IN",
+        Mobile,
+        [(49, 32, 0, 0, 11)],
+        Some((0x2409_4000, 22))
+    ),
+    asn!(
+        45609,
+        "IN",
+        Mobile,
+        [(106, 192, 0, 0, 11)],
+        Some((0x2401_4900, 32))
+    ),
+    asn!(
+        22394,
+        "US",
+        Mobile,
+        [(174, 192, 0, 0, 10)],
+        Some((0x2600_1000, 24))
+    ),
+    asn!(26599, "BR", Mobile, [(191, 176, 0, 0, 12)], None),
     // commercial VPN exits
-    asn!(9009, "GB", Vpn, [(37,120,128,0,17),(146,70,0,0,16)], Some((0x2a0d_5600, 32))),
-    asn!(60068, "NL", Vpn, [(89,187,160,0,19),(143,244,32,0,19)], None),
-    asn!(39351, "SE", Vpn, [(185,213,152,0,22),(193,138,216,0,22)], None),
-    asn!(212238, "US", Vpn, [(156,146,32,0,19),(102,129,128,0,18)], None),
+    asn!(
+        9009,
+        "GB",
+        Vpn,
+        [(37, 120, 128, 0, 17), (146, 70, 0, 0, 16)],
+        Some((0x2a0d_5600, 32))
+    ),
+    asn!(
+        60068,
+        "NL",
+        Vpn,
+        [(89, 187, 160, 0, 19), (143, 244, 32, 0, 19)],
+        None
+    ),
+    asn!(
+        39351,
+        "SE",
+        Vpn,
+        [(185, 213, 152, 0, 22), (193, 138, 216, 0, 22)],
+        None
+    ),
+    asn!(
+        212238,
+        "US",
+        Vpn,
+        [(156, 146, 32, 0, 19), (102, 129, 128, 0, 18)],
+        None
+    ),
     // universities
-    asn!(32, "US", Edu, [(171,64,0,0,14)], Some((0x2607_f6d0, 32))),
-    asn!(25, "US", Edu, [(128,32,0,0,16),(136,152,0,0,16)], Some((0x2607_f140, 32))),
-    asn!(9, "US", Edu, [(128,2,0,0,16),(128,237,0,0,16)], None),
-    asn!(559, "CH", Edu, [(129,132,0,0,16),(192,33,84,0,22)], Some((0x2001_0620, 29))),
-    asn!(786, "GB", Edu, [(129,67,0,0,16),(163,1,0,0,16)], Some((0x2001_0630, 32))),
-    asn!(2501, "JP", Edu, [(133,11,0,0,16)], None),
-    asn!(7472, "SG", Edu, [(137,132,0,0,16)], None),
-    asn!(4538, "CN", Edu, [(166,111,0,0,16),(101,6,0,0,16)], Some((0x2402_f000, 32))),
-    asn!(680, "DE", Edu, [(141,84,0,0,16),(134,2,0,0,16)], Some((0x2001_0638, 32))),
+    asn!(
+        32,
+        "US",
+        Edu,
+        [(171, 64, 0, 0, 14)],
+        Some((0x2607_f6d0, 32))
+    ),
+    asn!(
+        25,
+        "US",
+        Edu,
+        [(128, 32, 0, 0, 16), (136, 152, 0, 0, 16)],
+        Some((0x2607_f140, 32))
+    ),
+    asn!(
+        9,
+        "US",
+        Edu,
+        [(128, 2, 0, 0, 16), (128, 237, 0, 0, 16)],
+        None
+    ),
+    asn!(
+        559,
+        "CH",
+        Edu,
+        [(129, 132, 0, 0, 16), (192, 33, 84, 0, 22)],
+        Some((0x2001_0620, 29))
+    ),
+    asn!(
+        786,
+        "GB",
+        Edu,
+        [(129, 67, 0, 0, 16), (163, 1, 0, 0, 16)],
+        Some((0x2001_0630, 32))
+    ),
+    asn!(2501, "JP", Edu, [(133, 11, 0, 0, 16)], None),
+    asn!(7472, "SG", Edu, [(137, 132, 0, 0, 16)], None),
+    asn!(
+        4538,
+        "CN",
+        Edu,
+        [(166, 111, 0, 0, 16), (101, 6, 0, 0, 16)],
+        Some((0x2402_f000, 32))
+    ),
+    asn!(
+        680,
+        "DE",
+        Edu,
+        [(141, 84, 0, 0, 16), (134, 2, 0, 0, 16)],
+        Some((0x2001_0638, 32))
+    ),
     // business transit (offices)
-    asn!(6461, "US", Business, [(64,125,0,0,16),(208,185,0,0,16)], None),
-    asn!(174, "US", Business, [(38,96,0,0,13),(154,54,0,0,16)], None),
-    asn!(3356, "US", Business, [(4,0,0,0,9),(8,0,0,0,12)], None),
-    asn!(1299, "SE", Business, [(62,115,0,0,16),(80,91,0,0,16)], None),
+    asn!(
+        6461,
+        "US",
+        Business,
+        [(64, 125, 0, 0, 16), (208, 185, 0, 0, 16)],
+        None
+    ),
+    asn!(
+        174,
+        "US",
+        Business,
+        [(38, 96, 0, 0, 13), (154, 54, 0, 0, 16)],
+        None
+    ),
+    asn!(
+        3356,
+        "US",
+        Business,
+        [(4, 0, 0, 0, 9), (8, 0, 0, 0, 12)],
+        None
+    ),
+    asn!(
+        1299,
+        "SE",
+        Business,
+        [(62, 115, 0, 0, 16), (80, 91, 0, 0, 16)],
+        None
+    ),
 ];
 
 /// Looks an AS up by number (panics only on a number missing from the static table, which
 /// the unit tests rule out for every number used).
 pub(crate) fn asn(number: u32) -> &'static Asn {
-    ASNS.iter()
-        .find(|a| a.number == number)
-        .unwrap_or(&ASNS[0])
+    ASNS.iter().find(|a| a.number == number).unwrap_or(&ASNS[0])
 }
 
 /// All ASes of one kind.
@@ -137,7 +484,11 @@ pub(crate) fn v4_in(rng: &mut Rng, a: &Asn) -> Ipv4Addr {
     let (base, len) = *rng.pick(a.v4);
     let base = u32::from_be_bytes(base);
     let host_bits = 32 - len as u32;
-    let span = if host_bits >= 32 { u32::MAX } else { (1u32 << host_bits) - 1 };
+    let span = if host_bits >= 32 {
+        u32::MAX
+    } else {
+        (1u32 << host_bits) - 1
+    };
     let mut x = base | (rng.below(span as usize + 1) as u32 & span);
     let last = x & 0xff;
     if last == 0 || last == 255 {
@@ -193,7 +544,12 @@ pub(crate) fn endpoint_in(rng: &mut Rng, a: &Asn, p_v6: f64) -> Endpoint {
 }
 
 /// An endpoint on a random AS of `kind`, optionally preferring `country`.
-pub(crate) fn endpoint_of(rng: &mut Rng, kind: NetKind, country: Option<&str>, p_v6: f64) -> Endpoint {
+pub(crate) fn endpoint_of(
+    rng: &mut Rng,
+    kind: NetKind,
+    country: Option<&str>,
+    p_v6: f64,
+) -> Endpoint {
     let all = asns_of(kind);
     let local: Vec<&&Asn> = match country {
         Some(c) => all.iter().filter(|a| a.country == c).collect(),
@@ -282,8 +638,16 @@ pub(crate) fn sdk_user_agent(rng: &mut Rng) -> String {
             rng.between(0, 3),
             rng.pick(&["v18.20.4", "v20.17.0", "v22.11.0"])
         ),
-        6 => format!("python-httpx/0.{}.{}", rng.between(25, 28), rng.between(0, 2)),
-        7 => format!("python-requests/2.{}.{}", rng.between(28, 32), rng.between(0, 3)),
+        6 => format!(
+            "python-httpx/0.{}.{}",
+            rng.between(25, 28),
+            rng.between(0, 2)
+        ),
+        7 => format!(
+            "python-requests/2.{}.{}",
+            rng.between(28, 32),
+            rng.between(0, 3)
+        ),
         8 => format!("Go-http-client/{}", rng.pick(&["1.1", "2.0"])),
         _ => format!("axios/1.{}.{}", rng.between(6, 7), rng.between(0, 9)),
     }
@@ -346,13 +710,24 @@ pub(crate) static EDU_DOMAINS: &[(&str, u32)] = &[
 
 /// A plausible company domain (brandable syllables + a common TLD).
 pub(crate) fn company_domain(rng: &mut Rng) -> String {
-    format!("{}.{}", brand(rng).to_lowercase(), rng.pick(&["com", "io", "ai", "co", "dev", "net", "app", "tech"]))
+    format!(
+        "{}.{}",
+        brand(rng).to_lowercase(),
+        rng.pick(&["com", "io", "ai", "co", "dev", "net", "app", "tech"])
+    )
 }
 
 /// A brandable name made of syllables.
 pub(crate) fn brand(rng: &mut Rng) -> String {
-    const A: &[&str] = &["Blue", "Bright", "Nova", "Quill", "Stack", "Lumen", "Kite", "Orbit", "Pine", "Vector", "Harbor", "Cobalt", "Maple", "Atlas", "Echo", "Fern", "Juno", "Delta", "Zephyr", "Sable", "Tide", "Cinder", "Aster", "Loom"];
-    const B: &[&str] = &["loop", "works", "ly", "base", "hq", "labs", "stack", "point", "flow", "wise", "desk", "forge", "grid", "mint", "path", "craft", "scale", "sync"];
+    const A: &[&str] = &[
+        "Blue", "Bright", "Nova", "Quill", "Stack", "Lumen", "Kite", "Orbit", "Pine", "Vector",
+        "Harbor", "Cobalt", "Maple", "Atlas", "Echo", "Fern", "Juno", "Delta", "Zephyr", "Sable",
+        "Tide", "Cinder", "Aster", "Loom",
+    ];
+    const B: &[&str] = &[
+        "loop", "works", "ly", "base", "hq", "labs", "stack", "point", "flow", "wise", "desk",
+        "forge", "grid", "mint", "path", "craft", "scale", "sync",
+    ];
     format!("{}{}", rng.pick(A), rng.pick(B))
 }
 
@@ -368,10 +743,18 @@ mod tests {
             for _ in 0..50 {
                 let ip = v4_in(&mut rng, a);
                 let x = u32::from(ip);
-                assert!(a.v4.iter().any(|(b, l)| {
-                    let mask = if *l == 0 { 0 } else { u32::MAX << (32 - *l as u32) };
-                    x & mask == u32::from_be_bytes(*b) & mask
-                }), "{ip} outside AS{}", a.number);
+                assert!(
+                    a.v4.iter().any(|(b, l)| {
+                        let mask = if *l == 0 {
+                            0
+                        } else {
+                            u32::MAX << (32 - *l as u32)
+                        };
+                        x & mask == u32::from_be_bytes(*b) & mask
+                    }),
+                    "{ip} outside AS{}",
+                    a.number
+                );
                 if let Some(v6) = v6_in(&mut rng, a) {
                     let (hi, len) = a.v6.unwrap();
                     let top = (u128::from(v6) >> 96) as u32;
@@ -386,7 +769,8 @@ mod tests {
         for c in COUNTRIES {
             // every country with residential users has at least one residential AS
             assert!(
-                ASNS.iter().any(|a| a.country == c.0 && a.kind == NetKind::Residential),
+                ASNS.iter()
+                    .any(|a| a.country == c.0 && a.kind == NetKind::Residential),
                 "{}",
                 c.0
             );

@@ -182,7 +182,10 @@ impl Population {
 
     /// Whether accounts of this population are labelled `attack`.
     pub fn is_attack(self) -> bool {
-        matches!(self, Population::Hydra | Population::SlowAndLow | Population::Reseller)
+        matches!(
+            self,
+            Population::Hydra | Population::SlowAndLow | Population::Reseller
+        )
     }
 
     /// Legitimate populations built to look suspicious at first glance (hard negatives).
@@ -308,7 +311,10 @@ pub fn generate(
     while let Some(Reverse((t, i))) = heap.pop() {
         let a = &mut accounts[i as usize];
         let rec = record(a, &mut world, t, rng::mix64(request_key ^ seq));
-        out(&rec).map_err(|e| crate::SimError::Io { what: "records".into(), source: e })?;
+        out(&rec).map_err(|e| crate::SimError::Io {
+            what: "records".into(),
+            source: e,
+        })?;
         a.records += 1;
         seq += 1;
         pending += 1;
@@ -351,7 +357,10 @@ pub fn generate(
             continue;
         }
         summary_accounts += 1;
-        let p = &mut pops[Population::ALL.iter().position(|p| *p == a.population).unwrap_or(0)];
+        let p = &mut pops[Population::ALL
+            .iter()
+            .position(|p| *p == a.population)
+            .unwrap_or(0)];
         p.accounts += 1;
         p.records += a.records;
         if let Some(c) = a.campaign {
@@ -360,11 +369,19 @@ pub fn generate(
         }
         let label = AccountLabel {
             account_id: a.id.clone(),
-            label: if a.population.is_attack() { "attack" } else { "legit" }.to_string(),
+            label: if a.population.is_attack() {
+                "attack"
+            } else {
+                "legit"
+            }
+            .to_string(),
             campaign: a.campaign.map(|c| world.campaigns[c].id.clone()),
             population: a.population.name().to_string(),
         };
-        labels(&label).map_err(|e| crate::SimError::Io { what: "labels".into(), source: e })?;
+        labels(&label).map_err(|e| crate::SimError::Io {
+            what: "labels".into(),
+            source: e,
+        })?;
     }
     let attack: Vec<&PopulationSummary> = pops.iter().filter(|p| p.label == "attack").collect();
     Ok(TrafficSummary {
@@ -387,7 +404,12 @@ fn start_session(a: &mut Account, world: &World, t: i64) {
     let rng = &mut a.rng;
     match &mut a.content {
         Content::Eval { benches, cur } => *cur = rng.below(benches.len()),
-        Content::Agent { task, task_tools, turn, .. } => {
+        Content::Agent {
+            task,
+            task_tools,
+            turn,
+            ..
+        } => {
             let (t, tools) = text::agent_task_en(rng);
             *task = t;
             *task_tools = tools;
@@ -440,7 +462,12 @@ fn endpoint_for(a: &mut Account, world: &World) -> (String, u32, &'static str) {
             }
             (current.ip.clone(), current.asn, current.country)
         }
-        Net::Pool { pool, stick, cur, left } => {
+        Net::Pool {
+            pool,
+            stick,
+            cur,
+            left,
+        } => {
             let p = &world.pools[*pool];
             if *left == 0 {
                 *cur = rng.below(p.len());
@@ -468,15 +495,29 @@ fn prompt_for(a: &mut Account, world: &World) -> Prompt {
             p.system = Some(system.clone());
             p
         }
-        Content::Batch { kind, instruction, system } => {
+        Content::Batch {
+            kind,
+            instruction,
+            system,
+        } => {
             let doc = text::batch_document(rng, *kind);
-            let style = if *kind == 1 { Style::Short } else { Style::Extraction };
+            let style = if *kind == 1 {
+                Style::Short
+            } else {
+                Style::Extraction
+            };
             let mut p = Prompt::new(format!("{instruction}\n\n{doc}"), style);
             p.system = Some(system.clone());
             p
         }
         Content::Eval { benches, cur } => text::eval_prompt(rng, benches[*cur]),
-        Content::Agent { system, tools, task, task_tools, turn } => {
+        Content::Agent {
+            system,
+            tools,
+            task,
+            task_tools,
+            turn,
+        } => {
             if task.is_empty() {
                 let (t, tt) = text::agent_task_en(rng);
                 *task = t;
@@ -495,7 +536,12 @@ fn prompt_for(a: &mut Account, world: &World) -> Prompt {
                     declared.push(t.clone());
                 }
             }
-            Prompt { text: body, system: Some(system.clone()), tools: declared, style: Style::Agent }
+            Prompt {
+                text: body,
+                system: Some(system.clone()),
+                tools: declared,
+                style: Style::Agent,
+            }
         }
         Content::Research { zh } => text::research_prompt(rng, *zh),
         Content::Casual { zh } => text::casual_prompt(rng, *zh),
@@ -508,7 +554,11 @@ fn prompt_for(a: &mut Account, world: &World) -> Prompt {
             }
         }
         Content::Attack { campaign } => world.campaigns[*campaign].prompt(rng),
-        Content::Reseller { campaign, distill_share, zh_share } => {
+        Content::Reseller {
+            campaign,
+            distill_share,
+            zh_share,
+        } => {
             if rng.chance(*distill_share) {
                 world.campaigns[*campaign].prompt(rng)
             } else {
@@ -518,7 +568,11 @@ fn prompt_for(a: &mut Account, world: &World) -> Prompt {
                     0 => text::dev_prompt(rng),
                     1 => text::casual_prompt(rng, zh),
                     _ => {
-                        let kind = if zh { text::AppKind::ChineseAssistant } else { *rng.pick(text::APP_KINDS) };
+                        let kind = if zh {
+                            text::AppKind::ChineseAssistant
+                        } else {
+                            *rng.pick(text::APP_KINDS)
+                        };
                         text::app_user_prompt(rng, kind)
                     }
                 };

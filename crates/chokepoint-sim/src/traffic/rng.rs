@@ -16,7 +16,9 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
 
 /// A child stream of `seed` for purpose `tag` and index `i`.
 pub(crate) fn child(seed: u64, tag: u64, i: u64) -> Rng {
-    Rng::seed_from_u64(mix64(mix64(seed ^ tag.wrapping_mul(0x2545_f491_4f6c_dd1d)) ^ i))
+    Rng::seed_from_u64(mix64(
+        mix64(seed ^ tag.wrapping_mul(0x2545_f491_4f6c_dd1d)) ^ i,
+    ))
 }
 
 /// Samplers on top of a raw stream.

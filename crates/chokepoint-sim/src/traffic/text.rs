@@ -4,6 +4,9 @@
 //! does. Legitimate generators have their own recurring phrasing ("fix this bug", a benchmark
 //! preamble, "Let's think step by step"), so that templated structure alone is no giveaway.
 
+// `*rng.pick(list)` pins the element type for inference; clippy cannot see that.
+#![allow(clippy::explicit_auto_deref)]
+
 use super::rng::{Draw, Rng};
 
 /// What kind of answer a prompt asks for; decides the completion length distribution.
@@ -55,39 +58,131 @@ const ZH_NAMES: &[&str] = &[
     "小明", "小红", "李华", "王芳", "张伟", "刘洋", "陈静", "赵磊", "孙丽", "周杰", "吴敏", "郑强",
 ];
 const ITEMS: &[&str] = &[
-    "apples", "pencils", "marbles", "cookies", "stickers", "books", "oranges", "cupcakes", "cards",
-    "bottles", "eggs", "seashells",
+    "apples",
+    "pencils",
+    "marbles",
+    "cookies",
+    "stickers",
+    "books",
+    "oranges",
+    "cupcakes",
+    "cards",
+    "bottles",
+    "eggs",
+    "seashells",
 ];
 const ZH_ITEMS: &[&str] = &["苹果", "铅笔", "糖果", "本书", "个橙子", "张卡片", "个鸡蛋"];
-const LANGS: &[&str] = &["Python", "JavaScript", "TypeScript", "Rust", "Go", "Java", "C++", "C#"];
+const LANGS: &[&str] = &[
+    "Python",
+    "JavaScript",
+    "TypeScript",
+    "Rust",
+    "Go",
+    "Java",
+    "C++",
+    "C#",
+];
 const VARS: &[&str] = &[
     "items", "users", "orders", "total", "count", "prices", "cache", "result", "data", "rows",
     "records", "buf", "queue", "nodes", "scores", "events", "payload", "config", "values", "acc",
 ];
 const FUNCS: &[&str] = &[
-    "process", "load_users", "parse_row", "merge", "compute_total", "handle_event", "fetch_page",
-    "normalize", "apply_discount", "build_index", "flush", "validate", "group_by_day", "retry",
-    "update_cache", "score", "dedupe", "to_csv", "resolve", "tokenize",
+    "process",
+    "load_users",
+    "parse_row",
+    "merge",
+    "compute_total",
+    "handle_event",
+    "fetch_page",
+    "normalize",
+    "apply_discount",
+    "build_index",
+    "flush",
+    "validate",
+    "group_by_day",
+    "retry",
+    "update_cache",
+    "score",
+    "dedupe",
+    "to_csv",
+    "resolve",
+    "tokenize",
 ];
 const TOPICS: &[&str] = &[
-    "black holes", "the French Revolution", "photosynthesis", "inflation", "the stock market",
-    "climate change", "ancient Rome", "quantum computing", "sourdough bread", "marathon training",
-    "the immune system", "jazz history", "volcanoes", "electric cars", "the Silk Road",
-    "machine learning", "coral reefs", "sleep", "the printing press", "renewable energy",
-    "Byzantine art", "tea ceremonies", "plate tectonics", "game theory", "octopuses",
+    "black holes",
+    "the French Revolution",
+    "photosynthesis",
+    "inflation",
+    "the stock market",
+    "climate change",
+    "ancient Rome",
+    "quantum computing",
+    "sourdough bread",
+    "marathon training",
+    "the immune system",
+    "jazz history",
+    "volcanoes",
+    "electric cars",
+    "the Silk Road",
+    "machine learning",
+    "coral reefs",
+    "sleep",
+    "the printing press",
+    "renewable energy",
+    "Byzantine art",
+    "tea ceremonies",
+    "plate tectonics",
+    "game theory",
+    "octopuses",
 ];
 const ZH_TOPICS: &[&str] = &[
-    "黑洞", "通货膨胀", "光合作用", "人工智能", "唐朝历史", "量子计算", "气候变化", "免疫系统",
-    "区块链", "中医", "新能源汽车", "股票投资", "丝绸之路", "睡眠", "心理学",
+    "黑洞",
+    "通货膨胀",
+    "光合作用",
+    "人工智能",
+    "唐朝历史",
+    "量子计算",
+    "气候变化",
+    "免疫系统",
+    "区块链",
+    "中医",
+    "新能源汽车",
+    "股票投资",
+    "丝绸之路",
+    "睡眠",
+    "心理学",
 ];
 const CITIES: &[&str] = &[
-    "Lisbon", "Kyoto", "Mexico City", "Berlin", "Seoul", "Cape Town", "Vancouver", "Istanbul",
-    "Hanoi", "Buenos Aires", "Edinburgh", "Singapore", "Prague", "Marrakech", "Sydney",
+    "Lisbon",
+    "Kyoto",
+    "Mexico City",
+    "Berlin",
+    "Seoul",
+    "Cape Town",
+    "Vancouver",
+    "Istanbul",
+    "Hanoi",
+    "Buenos Aires",
+    "Edinburgh",
+    "Singapore",
+    "Prague",
+    "Marrakech",
+    "Sydney",
 ];
 const PRODUCTS: &[&str] = &[
-    "wireless earbuds", "a standing desk", "a cast-iron skillet", "running shoes", "a travel backpack",
-    "a smart thermostat", "a yoga mat", "an espresso machine", "a mechanical keyboard",
-    "noise-cancelling headphones", "a robot vacuum", "a linen duvet cover", "a hiking tent",
+    "wireless earbuds",
+    "a standing desk",
+    "a cast-iron skillet",
+    "running shoes",
+    "a travel backpack",
+    "a smart thermostat",
+    "a yoga mat",
+    "an espresso machine",
+    "a mechanical keyboard",
+    "noise-cancelling headphones",
+    "a robot vacuum",
+    "a linen duvet cover",
+    "a hiking tent",
 ];
 
 fn name(rng: &mut Rng) -> &'static str {
@@ -104,7 +199,15 @@ pub(crate) fn code_snippet(rng: &mut Rng, lang: &str) -> (String, String) {
     let v2 = *rng.pick(VARS);
     let f = *rng.pick(FUNCS);
     let n = rng.between(2, 500);
-    let key = *rng.pick(&["id", "email", "created_at", "price", "status", "user_id", "name"]);
+    let key = *rng.pick(&[
+        "id",
+        "email",
+        "created_at",
+        "price",
+        "status",
+        "user_id",
+        "name",
+    ]);
     match lang {
         "python" => match rng.below(4) {
             0 => (
@@ -195,7 +298,17 @@ fn camel_lower(s: &str) -> String {
 }
 
 fn lang_key(rng: &mut Rng) -> &'static str {
-    *rng.pick(&["python", "python", "python", "javascript", "typescript", "rust", "go", "sql", "java"])
+    *rng.pick(&[
+        "python",
+        "python",
+        "python",
+        "javascript",
+        "typescript",
+        "rust",
+        "go",
+        "sql",
+        "java",
+    ])
 }
 
 fn lang_display(key: &str) -> &'static str {
@@ -213,7 +326,15 @@ fn lang_display(key: &str) -> &'static str {
 /// A programming task phrase ("returns the k-th largest element ...").
 pub(crate) fn coding_task_en(rng: &mut Rng) -> String {
     let n = rng.between(2, 64);
-    let entity = *rng.pick(&["customer", "invoice", "sensor reading", "log line", "order", "user", "transaction"]);
+    let entity = *rng.pick(&[
+        "customer",
+        "invoice",
+        "sensor reading",
+        "log line",
+        "order",
+        "user",
+        "transaction",
+    ]);
     match rng.below(24) {
         0 => format!("returns the {n}th largest element of an unsorted array"),
         1 => "parses an ISO 8601 timestamp and returns the day of the week".into(),
@@ -223,20 +344,34 @@ pub(crate) fn coding_task_en(rng: &mut Rng) -> String {
         5 => "computes the longest common subsequence of two strings".into(),
         6 => format!("rate-limits calls to at most {n} per second using a token bucket"),
         7 => "serializes a binary tree to a string and deserializes it back".into(),
-        8 => "finds the shortest path in a weighted directed graph with Dijkstra's algorithm".into(),
-        9 => format!("deduplicates a list of {entity} records by e-mail address, keeping the newest"),
+        8 => {
+            "finds the shortest path in a weighted directed graph with Dijkstra's algorithm".into()
+        }
+        9 => {
+            format!("deduplicates a list of {entity} records by e-mail address, keeping the newest")
+        }
         10 => format!("groups {entity} records by day and returns the {n} busiest days"),
-        11 => format!("splits a text into chunks of at most {} tokens without breaking words", n * 16),
+        11 => format!(
+            "splits a text into chunks of at most {} tokens without breaking words",
+            n * 16
+        ),
         12 => "detects a cycle in a directed graph and returns one cycle if found".into(),
-        13 => format!("evaluates an arithmetic expression with +, -, *, / and parentheses, to {n} digits"),
+        13 => format!(
+            "evaluates an arithmetic expression with +, -, *, / and parentheses, to {n} digits"
+        ),
         14 => "implements a trie with insert, search and prefix-count operations".into(),
         15 => format!("finds all pairs in an array whose sum equals {}", n * 3),
         16 => "validates a Sudoku board".into(),
         17 => format!("computes a moving average over a window of {n} values in a stream"),
         18 => "converts a Roman numeral to an integer and back".into(),
         19 => format!("schedules {n} tasks with dependencies in topological order"),
-        20 => format!("retries an HTTP request up to {} times with exponential backoff and jitter", n % 7 + 2),
-        21 => format!("compresses runs of repeated characters (run-length encoding) in a {entity} field"),
+        20 => format!(
+            "retries an HTTP request up to {} times with exponential backoff and jitter",
+            n % 7 + 2
+        ),
+        21 => format!(
+            "compresses runs of repeated characters (run-length encoding) in a {entity} field"
+        ),
         22 => "returns the median of two sorted arrays in logarithmic time".into(),
         _ => format!("solves the 0/1 knapsack problem for {n} items"),
     }
@@ -256,9 +391,14 @@ pub(crate) fn coding_constraint(rng: &mut Rng, zh: bool) -> String {
         }
     } else {
         match rng.below(4) {
-            0 => format!("The input has up to {n} elements and must be processed in under {ms} ms."),
+            0 => {
+                format!("The input has up to {n} elements and must be processed in under {ms} ms.")
+            }
             1 => format!("Include {k} unit tests."),
-            2 => format!("Do not use external libraries; memory limit {} MB.", rng.between(16, 512)),
+            2 => format!(
+                "Do not use external libraries; memory limit {} MB.",
+                rng.between(16, 512)
+            ),
             _ => format!("Constraints: 1 <= n <= {n}, time limit {ms} ms."),
         }
     }
@@ -388,7 +528,11 @@ pub(crate) fn reasoning_puzzle_zh(rng: &mut Rng) -> String {
 
 /// An agentic task (the start of an agent loop) and the tools it would declare.
 pub(crate) fn agent_task_en(rng: &mut Rng) -> (String, Vec<String>) {
-    let repo = format!("{}-{}", rng.pick(&["billing", "auth", "search", "ingest", "web", "payments", "notify"]), rng.pick(&["service", "api", "worker", "app", "core"]));
+    let repo = format!(
+        "{}-{}",
+        rng.pick(&["billing", "auth", "search", "ingest", "web", "payments", "notify"]),
+        rng.pick(&["service", "api", "worker", "app", "core"])
+    );
     let test = format!("test_{}", rng.pick(FUNCS));
     let (task, tools): (String, &[&str]) = match rng.below(6) {
         0 => (format!("The repository {repo} fails its test `{test}`. Find the cause and fix it, then run the tests again."), &["read_file", "write_file", "run_shell", "search_code", "run_tests"]),
@@ -404,9 +548,31 @@ pub(crate) fn agent_task_en(rng: &mut Rng) -> (String, Vec<String>) {
 /// An agentic task in Chinese.
 pub(crate) fn agent_task_zh(rng: &mut Rng) -> (String, Vec<String>) {
     let (task, tools): (String, &[&str]) = match rng.below(3) {
-        0 => (format!("仓库 {}-service 的测试 test_{} 失败了，请找出原因并修复，然后重新运行测试。", rng.pick(&["billing", "auth", "search"]), rng.pick(FUNCS)), &["read_file", "write_file", "run_shell", "run_tests"]),
-        1 => (format!("查询数据仓库，找出第{}季度收入最高的{}个客户，并画出图表。", rng.between(1, 4), rng.between(5, 50)), &["sql_query", "python_exec", "make_chart"]),
-        _ => (format!("搜索并比较{}款价格在{}元以内的{}，整理成表格。", rng.between(3, 8), rng.between(5, 200) * 100, rng.pick(&["笔记本电脑", "手机", "耳机", "显示器"])), &["web_search", "browser_open", "extract_table"]),
+        0 => (
+            format!(
+                "仓库 {}-service 的测试 test_{} 失败了，请找出原因并修复，然后重新运行测试。",
+                rng.pick(&["billing", "auth", "search"]),
+                rng.pick(FUNCS)
+            ),
+            &["read_file", "write_file", "run_shell", "run_tests"],
+        ),
+        1 => (
+            format!(
+                "查询数据仓库，找出第{}季度收入最高的{}个客户，并画出图表。",
+                rng.between(1, 4),
+                rng.between(5, 50)
+            ),
+            &["sql_query", "python_exec", "make_chart"],
+        ),
+        _ => (
+            format!(
+                "搜索并比较{}款价格在{}元以内的{}，整理成表格。",
+                rng.between(3, 8),
+                rng.between(5, 200) * 100,
+                rng.pick(&["笔记本电脑", "手机", "耳机", "显示器"])
+            ),
+            &["web_search", "browser_open", "extract_table"],
+        ),
     };
     (task, tools.iter().map(|s| s.to_string()).collect())
 }
@@ -420,10 +586,26 @@ pub(crate) fn tool_result(rng: &mut Rng, tool: &str) -> String {
         }
         "run_tests" | "run_shell" => {
             let (code, err) = code_snippet(rng, "python");
-            format!("{} passed, {} failed\nFAILED tests/test_{}.py - {err}\n{}", rng.between(10, 400), rng.between(1, 5), rng.pick(FUNCS), code.lines().next().unwrap_or(""))
+            format!(
+                "{} passed, {} failed\nFAILED tests/test_{}.py - {err}\n{}",
+                rng.between(10, 400),
+                rng.between(1, 5),
+                rng.pick(FUNCS),
+                code.lines().next().unwrap_or("")
+            )
         }
-        "sql_query" => format!("region | revenue\nEMEA | {}\nAPAC | {}\nAMER | {}", rng.between(1000, 99999), rng.between(1000, 99999), rng.between(1000, 99999)),
-        "web_search" | "browser_open" => format!("1. {} — {} ...\n2. {} ...", rng.pick(TOPICS), rng.pick(CITIES), rng.pick(PRODUCTS)),
+        "sql_query" => format!(
+            "region | revenue\nEMEA | {}\nAPAC | {}\nAMER | {}",
+            rng.between(1000, 99999),
+            rng.between(1000, 99999),
+            rng.between(1000, 99999)
+        ),
+        "web_search" | "browser_open" => format!(
+            "1. {} — {} ...\n2. {} ...",
+            rng.pick(TOPICS),
+            rng.pick(CITIES),
+            rng.pick(PRODUCTS)
+        ),
         _ => format!("ok ({} ms)", rng.between(20, 4000)),
     };
     format!("<tool_result name=\"{tool}\">\n{body}\n</tool_result>")
@@ -433,7 +615,11 @@ pub(crate) fn tool_result(rng: &mut Rng, tool: &str) -> String {
 pub(crate) fn judge_item(rng: &mut Rng) -> String {
     let q = match rng.below(3) {
         0 => math_problem_en(rng),
-        1 => format!("Write a {} function that {}.", rng.pick(LANGS), coding_task_en(rng)),
+        1 => format!(
+            "Write a {} function that {}.",
+            rng.pick(LANGS),
+            coding_task_en(rng)
+        ),
         _ => format!("Explain {} to a high-school student.", rng.pick(TOPICS)),
     };
     let answer = match rng.below(3) {
@@ -442,7 +628,12 @@ pub(crate) fn judge_item(rng: &mut Rng) -> String {
             let l = lang_key(rng);
             code_snippet(rng, l).0
         }
-        _ => format!("{} is mainly about {}. In short, it matters because of {}.", rng.pick(TOPICS), rng.pick(TOPICS), rng.pick(TOPICS)),
+        _ => format!(
+            "{} is mainly about {}. In short, it matters because of {}.",
+            rng.pick(TOPICS),
+            rng.pick(TOPICS),
+            rng.pick(TOPICS)
+        ),
     };
     let criteria = rng.pick(&[
         "correctness, completeness, clarity",
@@ -488,12 +679,39 @@ pub(crate) fn dev_prompt(rng: &mut Rng) -> Prompt {
         5 => format!("Refactor this to be more readable, keep the behaviour:\n\n{code}"),
         6 => format!("convert this {disp} code to {}:\n{code}", rng.pick(LANGS)),
         7 => {
-            let pair = rng.pick(&[("let", "const"), ("== ", "==="), ("Vec", "slice"), ("list", "tuple"), ("interface", "type alias"), ("Arc", "Rc"), ("goroutine", "thread"), ("INNER JOIN", "LEFT JOIN")]);
-            format!("what's the difference between {} and {} in {disp}?", pair.0.trim(), pair.1)
+            let pair = rng.pick(&[
+                ("let", "const"),
+                ("== ", "==="),
+                ("Vec", "slice"),
+                ("list", "tuple"),
+                ("interface", "type alias"),
+                ("Arc", "Rc"),
+                ("goroutine", "thread"),
+                ("INNER JOIN", "LEFT JOIN"),
+            ]);
+            format!(
+                "what's the difference between {} and {} in {disp}?",
+                pair.0.trim(),
+                pair.1
+            )
         }
-        8 => format!("explain what this regex does: `{}`", rng.pick(&[r"^(?=.*\d)(?=.*[a-z]).{8,}$", r"(\d{3})-(\d{4})", r"^[\w.+-]+@[\w-]+\.[\w.]+$", r"\b(\w+)\s+\1\b", r"^\s*#.*$"])),
+        8 => format!(
+            "explain what this regex does: `{}`",
+            rng.pick(&[
+                r"^(?=.*\d)(?=.*[a-z]).{8,}$",
+                r"(\d{3})-(\d{4})",
+                r"^[\w.+-]+@[\w-]+\.[\w.]+$",
+                r"\b(\w+)\s+\1\b",
+                r"^\s*#.*$"
+            ])
+        ),
         9 => format!("{howto} in {disp} — getting {err}, any idea?"),
-        10 => format!("this query takes {} seconds on a table with {}M rows, how can I speed it up?\n\n{}", rng.between(3, 90), rng.between(1, 400), code_snippet(rng, "sql").0),
+        10 => format!(
+            "this query takes {} seconds on a table with {}M rows, how can I speed it up?\n\n{}",
+            rng.between(3, 90),
+            rng.between(1, 400),
+            code_snippet(rng, "sql").0
+        ),
         11 => format!("Review this code and point out problems:\n\n{code}"),
         _ => format!("fix this bug pls\n{code}\n\nerror: {err}"),
     };
@@ -524,7 +742,12 @@ pub(crate) const APP_KINDS: &[AppKind] = &[
 
 /// The system prompt an app backend sends with every request.
 pub(crate) fn app_system_prompt(rng: &mut Rng, kind: AppKind, brand: &str) -> String {
-    let tone = rng.pick(&["friendly and concise", "warm and professional", "brief", "upbeat but precise"]);
+    let tone = rng.pick(&[
+        "friendly and concise",
+        "warm and professional",
+        "brief",
+        "upbeat but precise",
+    ]);
     match kind {
         AppKind::Support => format!("You are {brand}'s customer support assistant. Be {tone}. Never promise refunds above ${} without escalating to a human agent. If you do not know an order's status, ask for the order number.", rng.between(20, 200)),
         AppKind::Writing => format!("You are the writing assistant inside {brand}. Improve the user's text while keeping their voice. Be {tone}."),
@@ -541,47 +764,169 @@ pub(crate) fn app_user_prompt(rng: &mut Rng, kind: AppKind) -> Prompt {
     let who = name(rng);
     let text = match kind {
         AppKind::Support => match rng.below(6) {
-            0 => format!("My order #{} hasn't arrived, it's been {} days. Tracking says {}.", rng.between(100_000, 999_999), rng.between(3, 30), rng.pick(&["delivered", "in transit", "label created", "exception"])),
-            1 => format!("I want to return {} I bought last week, it's {}.", rng.pick(PRODUCTS), rng.pick(&["too small", "broken", "not what I expected", "the wrong colour"])),
-            2 => format!("do you ship to {}? and how long does it take", rng.pick(CITIES)),
-            3 => format!("I was charged twice (${}.{:02}) for the same order, please help", rng.between(5, 400), rng.between(0, 99)),
+            0 => format!(
+                "My order #{} hasn't arrived, it's been {} days. Tracking says {}.",
+                rng.between(100_000, 999_999),
+                rng.between(3, 30),
+                rng.pick(&["delivered", "in transit", "label created", "exception"])
+            ),
+            1 => format!(
+                "I want to return {} I bought last week, it's {}.",
+                rng.pick(PRODUCTS),
+                rng.pick(&[
+                    "too small",
+                    "broken",
+                    "not what I expected",
+                    "the wrong colour"
+                ])
+            ),
+            2 => format!(
+                "do you ship to {}? and how long does it take",
+                rng.pick(CITIES)
+            ),
+            3 => format!(
+                "I was charged twice (${}.{:02}) for the same order, please help",
+                rng.between(5, 400),
+                rng.between(0, 99)
+            ),
             4 => format!("Hi, this is {who}. How do I change the e-mail on my account?"),
-            _ => format!("is {} compatible with {}?", rng.pick(PRODUCTS), rng.pick(PRODUCTS)),
+            _ => format!(
+                "is {} compatible with {}?",
+                rng.pick(PRODUCTS),
+                rng.pick(PRODUCTS)
+            ),
         },
         AppKind::Writing => match rng.below(5) {
-            0 => format!("Rewrite this to sound more {}: \"{}\"", rng.pick(&["professional", "friendly", "confident", "concise"]), casual_sentence(rng)),
-            1 => format!("Write an email to my {} asking for {} next {}.", rng.pick(&["manager", "landlord", "professor", "client"]), rng.pick(&["a day off", "an extension", "a meeting", "feedback"]), rng.pick(&["Monday", "week", "Friday"])),
-            2 => format!("Give me {} title ideas for a blog post about {}", rng.between(3, 10), rng.pick(TOPICS)),
-            3 => format!("Summarize this in {} bullet points:\n{}", rng.between(2, 5), paragraph(rng)),
+            0 => format!(
+                "Rewrite this to sound more {}: \"{}\"",
+                rng.pick(&["professional", "friendly", "confident", "concise"]),
+                casual_sentence(rng)
+            ),
+            1 => format!(
+                "Write an email to my {} asking for {} next {}.",
+                rng.pick(&["manager", "landlord", "professor", "client"]),
+                rng.pick(&["a day off", "an extension", "a meeting", "feedback"]),
+                rng.pick(&["Monday", "week", "Friday"])
+            ),
+            2 => format!(
+                "Give me {} title ideas for a blog post about {}",
+                rng.between(3, 10),
+                rng.pick(TOPICS)
+            ),
+            3 => format!(
+                "Summarize this in {} bullet points:\n{}",
+                rng.between(2, 5),
+                paragraph(rng)
+            ),
             _ => format!("Fix the grammar: {}", casual_sentence(rng)),
         },
         AppKind::Tutoring => match rng.below(4) {
-            0 => format!("can you explain step by step how to solve this? {}", math_problem_en(rng)),
-            1 => format!("I don't understand {}. Can you explain it simply?", rng.pick(TOPICS)),
-            2 => format!("Check my answer: {} My answer is {}.", math_problem_en(rng), rng.between(1, 500)),
-            _ => format!("quiz me on {} with {} questions", rng.pick(TOPICS), rng.between(3, 10)),
+            0 => format!(
+                "can you explain step by step how to solve this? {}",
+                math_problem_en(rng)
+            ),
+            1 => format!(
+                "I don't understand {}. Can you explain it simply?",
+                rng.pick(TOPICS)
+            ),
+            2 => format!(
+                "Check my answer: {} My answer is {}.",
+                math_problem_en(rng),
+                rng.between(1, 500)
+            ),
+            _ => format!(
+                "quiz me on {} with {} questions",
+                rng.pick(TOPICS),
+                rng.between(3, 10)
+            ),
         },
-        AppKind::Travel => format!("Plan a {}-day trip to {} for {} {}, budget around ${}.", rng.between(2, 10), rng.pick(CITIES), rng.between(1, 5), rng.pick(&["adults", "people with kids", "friends"]), rng.between(5, 60) * 100),
-        AppKind::Cooking => format!("What can I make with {}, {} and {}? {}", rng.pick(&["chicken", "tofu", "eggs", "lentils", "salmon", "rice"]), rng.pick(&["spinach", "tomatoes", "potatoes", "mushrooms", "zucchini"]), rng.pick(&["garlic", "feta", "coconut milk", "ginger", "lemon"]), rng.pick(&["", "No oven.", "Need it in 20 minutes.", "For 4 people."])),
-        AppKind::Language => format!("How do I say \"{}\" in {}? Is \"{}\" correct?", casual_sentence(rng), rng.pick(&["Spanish", "German", "Japanese", "French", "Korean"]), casual_sentence(rng)),
+        AppKind::Travel => format!(
+            "Plan a {}-day trip to {} for {} {}, budget around ${}.",
+            rng.between(2, 10),
+            rng.pick(CITIES),
+            rng.between(1, 5),
+            rng.pick(&["adults", "people with kids", "friends"]),
+            rng.between(5, 60) * 100
+        ),
+        AppKind::Cooking => format!(
+            "What can I make with {}, {} and {}? {}",
+            rng.pick(&["chicken", "tofu", "eggs", "lentils", "salmon", "rice"]),
+            rng.pick(&["spinach", "tomatoes", "potatoes", "mushrooms", "zucchini"]),
+            rng.pick(&["garlic", "feta", "coconut milk", "ginger", "lemon"]),
+            rng.pick(&["", "No oven.", "Need it in 20 minutes.", "For 4 people."])
+        ),
+        AppKind::Language => format!(
+            "How do I say \"{}\" in {}? Is \"{}\" correct?",
+            casual_sentence(rng),
+            rng.pick(&["Spanish", "German", "Japanese", "French", "Korean"]),
+            casual_sentence(rng)
+        ),
         AppKind::ChineseAssistant => match rng.below(5) {
-            0 => format!("帮我写一封给{}的邮件，内容是{}。", rng.pick(&["老板", "老师", "客户", "房东"]), rng.pick(&["请假两天", "延期交作业", "确认会议时间", "报修空调"])),
+            0 => format!(
+                "帮我写一封给{}的邮件，内容是{}。",
+                rng.pick(&["老板", "老师", "客户", "房东"]),
+                rng.pick(&["请假两天", "延期交作业", "确认会议时间", "报修空调"])
+            ),
             1 => format!("用简单的话解释一下{}。", rng.pick(ZH_TOPICS)),
-            2 => format!("推荐{}本关于{}的书。", rng.between(2, 6), rng.pick(ZH_TOPICS)),
-            3 => format!("我的订单{}还没发货，请问什么时候能到？", rng.between(100_000, 999_999)),
+            2 => format!(
+                "推荐{}本关于{}的书。",
+                rng.between(2, 6),
+                rng.pick(ZH_TOPICS)
+            ),
+            3 => format!(
+                "我的订单{}还没发货，请问什么时候能到？",
+                rng.between(100_000, 999_999)
+            ),
             _ => format!("{}，这道题怎么做？", math_problem_zh(rng)),
         },
     };
-    Prompt::new(text, if kind == AppKind::Tutoring { Style::Reasoning } else { Style::Chat })
+    Prompt::new(
+        text,
+        if kind == AppKind::Tutoring {
+            Style::Reasoning
+        } else {
+            Style::Chat
+        },
+    )
 }
 
 fn casual_sentence(rng: &mut Rng) -> String {
     format!(
         "{} {} {} {}",
-        rng.pick(&["I think", "Honestly", "Yesterday", "My friend said", "We really", "I can't believe", "Tomorrow"]),
-        rng.pick(&["we should", "the team will", "my sister wants to", "nobody can", "I need to", "they might"]),
-        rng.pick(&["finish the report", "visit the museum", "cook dinner", "fix the car", "move to a new flat", "learn the guitar", "call the bank"]),
-        rng.pick(&["before the weekend", "as soon as possible", "next year", "tonight", "without any help", "again"])
+        rng.pick(&[
+            "I think",
+            "Honestly",
+            "Yesterday",
+            "My friend said",
+            "We really",
+            "I can't believe",
+            "Tomorrow"
+        ]),
+        rng.pick(&[
+            "we should",
+            "the team will",
+            "my sister wants to",
+            "nobody can",
+            "I need to",
+            "they might"
+        ]),
+        rng.pick(&[
+            "finish the report",
+            "visit the museum",
+            "cook dinner",
+            "fix the car",
+            "move to a new flat",
+            "learn the guitar",
+            "call the bank"
+        ]),
+        rng.pick(&[
+            "before the weekend",
+            "as soon as possible",
+            "next year",
+            "tonight",
+            "without any help",
+            "again"
+        ])
     )
 }
 
@@ -591,9 +936,19 @@ pub(crate) fn paragraph(rng: &mut Rng) -> String {
     format!(
         "{} has {} since {}. According to {}, about {}% of {} {}. {} argues that {} will {} by {}.",
         capitalize(t),
-        rng.pick(&["changed a lot", "attracted attention", "been debated", "grown quickly"]),
+        rng.pick(&[
+            "changed a lot",
+            "attracted attention",
+            "been debated",
+            "grown quickly"
+        ]),
         rng.between(1950, 2024),
-        rng.pick(&["a recent survey", "the annual report", "researchers", "local officials"]),
+        rng.pick(&[
+            "a recent survey",
+            "the annual report",
+            "researchers",
+            "local officials"
+        ]),
         rng.between(3, 97),
         rng.pick(&["respondents", "households", "companies", "students"]),
         rng.pick(&["agree", "were affected", "plan to invest", "had no opinion"]),
@@ -696,7 +1051,15 @@ pub(crate) fn research_prompt(rng: &mut Rng, zh: bool) -> Prompt {
         };
         return Prompt::new(t, Style::Chat);
     }
-    let method = rng.pick(&["contrastive pre-training", "a graph neural network", "sparse attention", "a diffusion prior", "Bayesian optimisation", "a mixed-effects model", "low-rank adaptation"]);
+    let method = rng.pick(&[
+        "contrastive pre-training",
+        "a graph neural network",
+        "sparse attention",
+        "a diffusion prior",
+        "Bayesian optimisation",
+        "a mixed-effects model",
+        "low-rank adaptation",
+    ]);
     let text = match rng.below(7) {
         0 => format!("Summarize the key contributions of this abstract in 3 bullets:\n\nWe propose {method} for {}. On {}, it improves {} by {}.{}% over {} while using {}x less compute. We further show that {}.", rng.pick(&["protein folding", "low-resource translation", "weather forecasting", "tabular anomaly detection", "code search"]), rng.pick(&["ImageNet", "WMT-22", "ERA5", "CodeSearchNet", "a new benchmark"]), rng.pick(&["accuracy", "BLEU", "RMSE", "F1"]), rng.between(1, 20), rng.between(0, 9), rng.pick(&["the strongest baseline", "prior work", "fine-tuning"]), rng.between(2, 10), paragraph(rng)),
         1 => format!("What statistical test should I use to compare {} across {} groups with about {} samples each? The data are {}.", rng.pick(&["reaction times", "yields", "test scores", "expression levels"]), rng.between(2, 6), rng.between(8, 400), rng.pick(&["skewed", "roughly normal", "ordinal", "paired"])),
@@ -715,23 +1078,74 @@ pub(crate) fn casual_prompt(rng: &mut Rng, zh: bool) -> Prompt {
         let t = match rng.below(5) {
             0 => "你好".to_string(),
             1 => format!("讲个关于{}的笑话", rng.pick(ZH_TOPICS)),
-            2 => format!("今晚吃什么好？家里有{}和{}", rng.pick(&["鸡蛋", "豆腐", "土豆", "牛肉"]), rng.pick(&["西红柿", "青菜", "米饭", "面条"])),
-            3 => format!("帮我写一首关于{}的小诗", rng.pick(&["春天", "大海", "月亮", "猫"])),
+            2 => format!(
+                "今晚吃什么好？家里有{}和{}",
+                rng.pick(&["鸡蛋", "豆腐", "土豆", "牛肉"]),
+                rng.pick(&["西红柿", "青菜", "米饭", "面条"])
+            ),
+            3 => format!(
+                "帮我写一首关于{}的小诗",
+                rng.pick(&["春天", "大海", "月亮", "猫"])
+            ),
             _ => format!("{}是什么意思？", rng.pick(ZH_TOPICS)),
         };
         return Prompt::new(t, Style::Short);
     }
     let text = match rng.below(10) {
-        0 => rng.pick(&["hi", "hello!", "hey, how are you?", "good morning", "thanks!", "lol ok"]).to_string(),
+        0 => rng
+            .pick(&[
+                "hi",
+                "hello!",
+                "hey, how are you?",
+                "good morning",
+                "thanks!",
+                "lol ok",
+            ])
+            .to_string(),
         1 => format!("tell me a joke about {}", rng.pick(TOPICS)),
-        2 => format!("what should I make for dinner with {}?", rng.pick(&["eggs and rice", "pasta and tuna", "leftover chicken", "potatoes"])),
-        3 => format!("write a short poem about {} for my {}", rng.pick(&["the sea", "autumn", "my cat", "coffee", "friendship"]), rng.pick(&["mom", "girlfriend", "best friend", "grandpa"])),
-        4 => format!("what's the capital of {}", rng.pick(&["Australia", "Canada", "Kazakhstan", "Nigeria", "Peru", "Mongolia"])),
+        2 => format!(
+            "what should I make for dinner with {}?",
+            rng.pick(&[
+                "eggs and rice",
+                "pasta and tuna",
+                "leftover chicken",
+                "potatoes"
+            ])
+        ),
+        3 => format!(
+            "write a short poem about {} for my {}",
+            rng.pick(&["the sea", "autumn", "my cat", "coffee", "friendship"]),
+            rng.pick(&["mom", "girlfriend", "best friend", "grandpa"])
+        ),
+        4 => format!(
+            "what's the capital of {}",
+            rng.pick(&[
+                "Australia",
+                "Canada",
+                "Kazakhstan",
+                "Nigeria",
+                "Peru",
+                "Mongolia"
+            ])
+        ),
         5 => format!("help me reply to this text: \"{}\"", casual_sentence(rng)),
-        6 => format!("recommend {} {} movies like {}", rng.between(3, 8), rng.pick(&["sci-fi", "horror", "romantic", "animated"]), rng.pick(&["Inception", "Arrival", "Coco", "Alien", "Amélie"])),
-        7 => format!("is it ok to {} when {}?", rng.pick(&["run", "drink coffee", "swim", "fly"]), rng.pick(&["it's raining", "I have a cold", "I'm tired", "pregnant"])),
+        6 => format!(
+            "recommend {} {} movies like {}",
+            rng.between(3, 8),
+            rng.pick(&["sci-fi", "horror", "romantic", "animated"]),
+            rng.pick(&["Inception", "Arrival", "Coco", "Alien", "Amélie"])
+        ),
+        7 => format!(
+            "is it ok to {} when {}?",
+            rng.pick(&["run", "drink coffee", "swim", "fly"]),
+            rng.pick(&["it's raining", "I have a cold", "I'm tired", "pregnant"])
+        ),
         8 => format!("explain {} like I'm five", rng.pick(TOPICS)),
-        _ => format!("how many {} are in {}", rng.pick(&["calories", "minutes", "cups", "miles"]), rng.pick(&["a banana", "a marathon", "a litre", "a year"])),
+        _ => format!(
+            "how many {} are in {}",
+            rng.pick(&["calories", "minutes", "cups", "miles"]),
+            rng.pick(&["a banana", "a marathon", "a litre", "a year"])
+        ),
     };
     Prompt::new(text, Style::Short)
 }
@@ -844,11 +1258,22 @@ impl Template {
             zh,
             opener: *rng.pick(ops),
             cot: cot.then(|| *rng.pick(if zh { COT_ZH } else { COT_EN })),
-            format: rng.chance(0.6).then(|| *rng.pick(if zh { FORMAT_ZH } else { FORMAT_EN })),
+            format: rng
+                .chance(0.6)
+                .then(|| *rng.pick(if zh { FORMAT_ZH } else { FORMAT_EN })),
             order: rng.below(3) as u8,
             sep: *rng.pick(&["\n\n", "\n", " "]),
             system: if rng.chance(0.35) {
-                Some(rng.pick(&["You are a helpful assistant.", "You are an expert problem solver. Always show your work.", "You are a world-class software engineer.", "你是一个乐于助人的助手。", "You are a meticulous tutor who explains every step."]).to_string())
+                Some(
+                    rng.pick(&[
+                        "You are a helpful assistant.",
+                        "You are an expert problem solver. Always show your work.",
+                        "You are a world-class software engineer.",
+                        "你是一个乐于助人的助手。",
+                        "You are a meticulous tutor who explains every step.",
+                    ])
+                    .to_string(),
+                )
             } else {
                 None
             },
@@ -859,15 +1284,40 @@ impl Template {
     pub fn render(&self, rng: &mut Rng) -> Prompt {
         let mut tools = Vec::new();
         let (content, opener) = match self.cap {
-            Capability::Math => (if self.zh { math_problem_zh(rng) } else { math_problem_en(rng) }, self.opener.to_string()),
-            Capability::Reasoning => (if self.zh { reasoning_puzzle_zh(rng) } else { reasoning_puzzle_en(rng) }, self.opener.to_string()),
+            Capability::Math => (
+                if self.zh {
+                    math_problem_zh(rng)
+                } else {
+                    math_problem_en(rng)
+                },
+                self.opener.to_string(),
+            ),
+            Capability::Reasoning => (
+                if self.zh {
+                    reasoning_puzzle_zh(rng)
+                } else {
+                    reasoning_puzzle_en(rng)
+                },
+                self.opener.to_string(),
+            ),
             Capability::Coding => {
                 let lang = *rng.pick(LANGS);
-                let task = if self.zh { coding_task_zh(rng) } else { coding_task_en(rng) };
-                (coding_constraint(rng, self.zh), self.opener.replace("{lang}", lang).replace("{task}", &task))
+                let task = if self.zh {
+                    coding_task_zh(rng)
+                } else {
+                    coding_task_en(rng)
+                };
+                (
+                    coding_constraint(rng, self.zh),
+                    self.opener.replace("{lang}", lang).replace("{task}", &task),
+                )
             }
             Capability::AgentTools => {
-                let (task, t) = if self.zh { agent_task_zh(rng) } else { agent_task_en(rng) };
+                let (task, t) = if self.zh {
+                    agent_task_zh(rng)
+                } else {
+                    agent_task_en(rng)
+                };
                 let mut body = String::new();
                 for _ in 0..rng.between(1, 3) {
                     let tool = rng.pick(&t).clone();
@@ -875,7 +1325,10 @@ impl Template {
                     body.push_str(&tool_result(rng, &tool));
                 }
                 tools = t;
-                (body.trim_start().to_string(), self.opener.replace("{task}", &task))
+                (
+                    body.trim_start().to_string(),
+                    self.opener.replace("{task}", &task),
+                )
             }
             Capability::RubricGrading => (judge_item(rng), self.opener.to_string()),
         };
@@ -897,7 +1350,11 @@ impl Template {
             Capability::AgentTools => Style::Agent,
             _ => Style::Reasoning,
         };
-        let style = if self.cot.is_some() { Style::Reasoning } else { style };
+        let style = if self.cot.is_some() {
+            Style::Reasoning
+        } else {
+            style
+        };
         Prompt {
             text,
             system: self.system.clone(),
@@ -920,7 +1377,11 @@ mod tests {
             for zh in [false, true] {
                 let t = Template::draw(&mut rng, *cap, zh, true);
                 let texts: HashSet<String> = (0..200).map(|_| t.render(&mut rng).text).collect();
-                assert!(texts.len() > 150, "{cap:?} zh={zh}: only {} distinct", texts.len());
+                assert!(
+                    texts.len() > 150,
+                    "{cap:?} zh={zh}: only {} distinct",
+                    texts.len()
+                );
             }
         }
     }

@@ -18,12 +18,12 @@ pub(crate) enum Profile {
 }
 
 const WORK: [f64; 24] = [
-    0.03, 0.02, 0.02, 0.02, 0.03, 0.05, 0.10, 0.25, 0.55, 0.85, 1.00, 0.95, 0.70, 0.85, 1.00,
-    0.95, 0.85, 0.60, 0.40, 0.30, 0.25, 0.20, 0.12, 0.06,
+    0.03, 0.02, 0.02, 0.02, 0.03, 0.05, 0.10, 0.25, 0.55, 0.85, 1.00, 0.95, 0.70, 0.85, 1.00, 0.95,
+    0.85, 0.60, 0.40, 0.30, 0.25, 0.20, 0.12, 0.06,
 ];
 const CONSUMER: [f64; 24] = [
-    0.35, 0.22, 0.14, 0.10, 0.08, 0.09, 0.15, 0.28, 0.42, 0.52, 0.60, 0.66, 0.72, 0.70, 0.68,
-    0.68, 0.70, 0.75, 0.85, 0.95, 1.00, 0.95, 0.80, 0.55,
+    0.35, 0.22, 0.14, 0.10, 0.08, 0.09, 0.15, 0.28, 0.42, 0.52, 0.60, 0.66, 0.72, 0.70, 0.68, 0.68,
+    0.70, 0.75, 0.85, 0.95, 1.00, 0.95, 0.80, 0.55,
 ];
 
 impl Profile {
@@ -91,7 +91,13 @@ impl Timing {
     }
 
     /// Sessions averaging `per_day` requests a day in sessions of `per_session` requests.
-    pub fn sessions(per_day: f64, profile: Profile, tz_min: i32, per_session: f64, gap_ms: f64) -> Timing {
+    pub fn sessions(
+        per_day: f64,
+        profile: Profile,
+        tz_min: i32,
+        per_session: f64,
+        gap_ms: f64,
+    ) -> Timing {
         Timing::Sessions {
             peak_sessions_per_ms: per_day / per_session.max(1.0) / (DAY_MS * profile.mean()),
             profile,
@@ -154,7 +160,14 @@ impl Timing {
 }
 
 /// Thinning: candidate arrivals at the peak rate, each kept with the profile's intensity.
-fn thin(rng: &mut Rng, t: i64, peak_per_ms: f64, profile: Profile, tz: i32, limit: i64) -> Option<i64> {
+fn thin(
+    rng: &mut Rng,
+    t: i64,
+    peak_per_ms: f64,
+    profile: Profile,
+    tz: i32,
+    limit: i64,
+) -> Option<i64> {
     if peak_per_ms <= 0.0 {
         return None;
     }
@@ -199,7 +212,13 @@ mod tests {
             let (n, _) = count(Timing::sessions(200.0, profile, 0, 8.0, 60_000.0), 28);
             assert!((4_000..7_200).contains(&n), "{profile:?} sessions: {n}");
         }
-        let (n, _) = count(Timing::Steady { gap_ms: 864_000.0, cv: 0.3 }, 28);
+        let (n, _) = count(
+            Timing::Steady {
+                gap_ms: 864_000.0,
+                cv: 0.3,
+            },
+            28,
+        );
         assert!((2_600..2_900).contains(&n), "steady: {n}");
     }
 
@@ -215,7 +234,12 @@ mod tests {
     #[test]
     fn nightly_stays_in_its_window() {
         let (n, hours) = count(
-            Timing::Nightly { gap_ms: 2_000.0, cv: 0.3, start_min: 60, len_min: 180 },
+            Timing::Nightly {
+                gap_ms: 2_000.0,
+                cv: 0.3,
+                start_min: 60,
+                len_min: 180,
+            },
             3,
         );
         assert!(n > 10_000);

@@ -61,22 +61,60 @@ pub(crate) enum Net {
     Sticky { current: Endpoint, p_change: f64 },
     /// A rotating pool shared with other accounts (proxy networks, carrier NAT, VPN exits):
     /// one endpoint is kept for `stick` requests, then another is drawn.
-    Pool { pool: usize, stick: u32, cur: usize, left: u32 },
+    Pool {
+        pool: usize,
+        stick: u32,
+        cur: usize,
+        left: u32,
+    },
 }
 
 /// What an account asks.
 pub(crate) enum Content {
-    Dev { system: Option<String> },
-    App { kind: AppKind, system: String },
-    Batch { kind: usize, instruction: String, system: String },
-    Eval { benches: Vec<Bench>, cur: usize },
-    Agent { system: String, tools: Vec<String>, task: String, task_tools: Vec<String>, turn: u32 },
-    Research { zh: bool },
-    Casual { zh: bool },
-    Employee { company: String },
-    SharedUser { zh: bool, dev: bool },
-    Attack { campaign: usize },
-    Reseller { campaign: usize, distill_share: f64, zh_share: f64 },
+    Dev {
+        system: Option<String>,
+    },
+    App {
+        kind: AppKind,
+        system: String,
+    },
+    Batch {
+        kind: usize,
+        instruction: String,
+        system: String,
+    },
+    Eval {
+        benches: Vec<Bench>,
+        cur: usize,
+    },
+    Agent {
+        system: String,
+        tools: Vec<String>,
+        task: String,
+        task_tools: Vec<String>,
+        turn: u32,
+    },
+    Research {
+        zh: bool,
+    },
+    Casual {
+        zh: bool,
+    },
+    Employee {
+        company: String,
+    },
+    SharedUser {
+        zh: bool,
+        dev: bool,
+    },
+    Attack {
+        campaign: usize,
+    },
+    Reseller {
+        campaign: usize,
+        distill_share: f64,
+        zh_share: f64,
+    },
 }
 
 /// How an account picks its model.
@@ -250,28 +288,66 @@ impl Builder {
             let mut eps = vec![home];
             let mut ws = vec![0.8];
             if self.rng.chance(0.4) {
-                let office = if self.rng.chance(0.5) { NetKind::Business } else { NetKind::Hosting };
-                eps.push(infra::endpoint_of(&mut self.rng, office, Some(country), 0.1));
+                let office = if self.rng.chance(0.5) {
+                    NetKind::Business
+                } else {
+                    NetKind::Hosting
+                };
+                eps.push(infra::endpoint_of(
+                    &mut self.rng,
+                    office,
+                    Some(country),
+                    0.1,
+                ));
                 ws.push(0.18);
             }
             eps.push(infra::home_endpoint(&mut self.rng, country, 1.0));
             ws.push(0.02);
-            let tier = *self.rng.pick(&["paid", "paid", "paid", "free", "free", "startup"]);
+            let tier = *self
+                .rng
+                .pick(&["paid", "paid", "paid", "free", "free", "startup"]);
             let payment = (tier != "free").then(|| self.payment());
-            let email_domain = if self.rng.chance(0.7) { infra::webmail(&mut self.rng).to_string() } else { infra::company_domain(&mut self.rng) };
+            let email_domain = if self.rng.chance(0.7) {
+                infra::webmail(&mut self.rng).to_string()
+            } else {
+                infra::company_domain(&mut self.rng)
+            };
             let mut uas = vec![infra::sdk_user_agent(&mut self.rng)];
-            uas.push(if self.rng.chance(0.5) { infra::cli_user_agent(&mut self.rng) } else { infra::browser_user_agent(&mut self.rng) });
-            let created = if self.rng.chance(0.05) { self.start + (self.rng.unit() * (self.end - self.start) as f64 * 0.8) as i64 } else { self.created_before(20.0, 900.0) };
+            uas.push(if self.rng.chance(0.5) {
+                infra::cli_user_agent(&mut self.rng)
+            } else {
+                infra::browser_user_agent(&mut self.rng)
+            });
+            let created = if self.rng.chance(0.05) {
+                self.start + (self.rng.unit() * (self.end - self.start) as f64 * 0.8) as i64
+            } else {
+                self.created_before(20.0, 900.0)
+            };
             let tz = infra::tz_of(country);
             let per_session = self.rng.uniform(3.0, 10.0);
-            let timing = Timing::sessions(budget * wi, Profile::Work, tz, per_session, self.rng.uniform(60_000.0, 300_000.0));
+            let timing = Timing::sessions(
+                budget * wi,
+                Profile::Work,
+                tz,
+                per_session,
+                self.rng.uniform(60_000.0, 300_000.0),
+            );
             let system = self.rng.chance(0.15).then(|| format!("You are a senior {} engineer. Answer with code first, then a short explanation.", self.rng.pick(&["Python", "TypeScript", "Rust", "Go", "backend", "data"])));
             let models = self.legit_models(0.5, 5.0);
             let keys = self.rng.between(1, 2);
             self.push(
                 Population::IndividualDev,
                 None,
-                Identity { org: None, email_domain, created, tier, payment, user_agents: uas, net: Net::Fixed(eps, ws), keys },
+                Identity {
+                    org: None,
+                    email_domain,
+                    created,
+                    tier,
+                    payment,
+                    user_agents: uas,
+                    net: Net::Fixed(eps, ws),
+                    keys,
+                },
                 timing,
                 (i64::MIN, i64::MAX),
                 Content::Dev { system },
@@ -290,33 +366,64 @@ impl Builder {
             let brand = infra::brand(&mut self.rng);
             let kind = *self.rng.pick(text::APP_KINDS);
             let system = text::app_system_prompt(&mut self.rng, kind, &brand);
-            let domain = format!("{}.{}", brand.to_lowercase(), self.rng.pick(&["com", "io", "app", "ai"]));
+            let domain = format!(
+                "{}.{}",
+                brand.to_lowercase(),
+                self.rng.pick(&["com", "io", "app", "ai"])
+            );
             let payment = self.payment();
             let tier = *self.rng.pick(&["enterprise", "startup", "startup", "paid"]);
             let cloud = *self.rng.pick(&[16509u32, 16509, 15169, 8075, 14061, 24940]);
             let a = infra::asn(cloud);
             let base = infra::v4_in(&mut self.rng, a);
             let servers: Vec<Endpoint> = (0..self.rng.between(2, 8))
-                .map(|_| Endpoint { ip: infra::v4_same_24(&mut self.rng, base).to_string(), asn: a.number, country: a.country })
+                .map(|_| Endpoint {
+                    ip: infra::v4_same_24(&mut self.rng, base).to_string(),
+                    asn: a.number,
+                    country: a.country,
+                })
                 .collect();
             let sw = vec![1.0; servers.len()];
             let ua = infra::sdk_user_agent(&mut self.rng);
-            let tz = if kind == AppKind::ChineseAssistant { 480 } else { *self.rng.pick(&[-300, -360, 0, 60, 330, 540]) };
+            let tz = if kind == AppKind::ChineseAssistant {
+                480
+            } else {
+                *self.rng.pick(&[-300, -360, 0, 60, 330, 540])
+            };
             let created = self.created_before(30.0, 700.0);
             let models = self.legit_models(0.6, 8.0);
             for j in 0..org_size {
                 // the first account is production; others are staging/dev with little traffic
                 let share = if j == 0 { w[i] } else { w[i] * 0.05 };
                 let timing = Timing::poisson(budget * share, Profile::Consumer, tz);
-                let m = ModelUse { primary: models.primary, spread: models.spread, adopt_at: models.adopt_at, new_share: models.new_share, per_session: false, session_model: None };
+                let m = ModelUse {
+                    primary: models.primary,
+                    spread: models.spread,
+                    adopt_at: models.adopt_at,
+                    new_share: models.new_share,
+                    per_session: false,
+                    session_model: None,
+                };
                 let keys = self.rng.between(1, 3);
                 self.push(
                     Population::AppBackend,
                     None,
-                    Identity { org: Some(org.clone()), email_domain: domain.clone(), created: created + j as i64 * HOUR * 24, tier, payment: Some(payment.clone()), user_agents: vec![ua.clone()], net: Net::Fixed(servers.clone(), sw.clone()), keys },
+                    Identity {
+                        org: Some(org.clone()),
+                        email_domain: domain.clone(),
+                        created: created + j as i64 * HOUR * 24,
+                        tier,
+                        payment: Some(payment.clone()),
+                        user_agents: vec![ua.clone()],
+                        net: Net::Fixed(servers.clone(), sw.clone()),
+                        keys,
+                    },
                     timing,
                     (i64::MIN, i64::MAX),
-                    Content::App { kind, system: system.clone() },
+                    Content::App {
+                        kind,
+                        system: system.clone(),
+                    },
                     m,
                 );
                 i += 1;
@@ -330,27 +437,59 @@ impl Builder {
         for wi in w {
             let kind = self.rng.below(text::BATCH_KINDS);
             let (instruction, system) = text::batch_instruction(&mut self.rng, kind);
-            let kind_net = if self.rng.chance(0.6) { NetKind::Hosting } else { NetKind::Business };
+            let kind_net = if self.rng.chance(0.6) {
+                NetKind::Hosting
+            } else {
+                NetKind::Business
+            };
             let ep = infra::endpoint_of(&mut self.rng, kind_net, Some("US"), 0.05);
             let per_day = budget * wi;
             let timing = if self.rng.chance(0.6) {
                 let len_min = self.rng.between(180, 480) as i64;
-                Timing::Nightly { gap_ms: len_min as f64 * 60_000.0 / per_day, cv: 0.25, start_min: self.rng.between(0, 1439) as i64, len_min }
+                Timing::Nightly {
+                    gap_ms: len_min as f64 * 60_000.0 / per_day,
+                    cv: 0.25,
+                    start_min: self.rng.between(0, 1439) as i64,
+                    len_min,
+                }
             } else {
-                Timing::Steady { gap_ms: DAY_MS / per_day, cv: self.rng.uniform(0.2, 0.5) }
+                Timing::Steady {
+                    gap_ms: DAY_MS / per_day,
+                    cv: self.rng.uniform(0.2, 0.5),
+                }
             };
             let ua = infra::sdk_user_agent(&mut self.rng);
             let payment = Some(self.payment());
             let created = self.created_before(60.0, 1000.0);
             let email_domain = infra::company_domain(&mut self.rng);
-            let models = ModelUse { primary: self.rng.below(3), spread: 0.0, adopt_at: None, new_share: 0.0, per_session: false, session_model: None };
+            let models = ModelUse {
+                primary: self.rng.below(3),
+                spread: 0.0,
+                adopt_at: None,
+                new_share: 0.0,
+                per_session: false,
+                session_model: None,
+            };
             self.push(
                 Population::EnterpriseBatch,
                 None,
-                Identity { org: None, email_domain, created, tier: "enterprise", payment, user_agents: vec![ua], net: Net::Fixed(vec![ep], vec![1.0]), keys: 1 },
+                Identity {
+                    org: None,
+                    email_domain,
+                    created,
+                    tier: "enterprise",
+                    payment,
+                    user_agents: vec![ua],
+                    net: Net::Fixed(vec![ep], vec![1.0]),
+                    keys: 1,
+                },
                 timing,
                 (i64::MIN, i64::MAX),
-                Content::Batch { kind, instruction, system },
+                Content::Batch {
+                    kind,
+                    instruction,
+                    system,
+                },
                 models,
             );
         }
@@ -368,13 +507,30 @@ impl Builder {
             let (domain, tier) = if academic {
                 (self.rng.pick(infra::EDU_DOMAINS).0.to_string(), "edu")
             } else {
-                (infra::company_domain(&mut self.rng), *self.rng.pick(&["startup", "paid", "enterprise"]))
+                (
+                    infra::company_domain(&mut self.rng),
+                    *self.rng.pick(&["startup", "paid", "enterprise"]),
+                )
             };
             let payment = self.payment();
             let a = infra::asn(*self.rng.pick(&[16509u32, 15169, 8075, 63949]));
             let base = infra::v4_in(&mut self.rng, a);
-            let eps: Vec<Endpoint> = (0..4).map(|_| Endpoint { ip: infra::v4_same_24(&mut self.rng, base).to_string(), asn: a.number, country: a.country }).collect();
-            let ua = if self.rng.chance(0.5) { format!("python-httpx/0.{}.{}", self.rng.between(25, 28), self.rng.between(0, 2)) } else { infra::sdk_user_agent(&mut self.rng) };
+            let eps: Vec<Endpoint> = (0..4)
+                .map(|_| Endpoint {
+                    ip: infra::v4_same_24(&mut self.rng, base).to_string(),
+                    asn: a.number,
+                    country: a.country,
+                })
+                .collect();
+            let ua = if self.rng.chance(0.5) {
+                format!(
+                    "python-httpx/0.{}.{}",
+                    self.rng.between(25, 28),
+                    self.rng.between(0, 2)
+                )
+            } else {
+                infra::sdk_user_agent(&mut self.rng)
+            };
             let created = self.created_before(10.0, 400.0);
             let adopt = self.release + self.rng.uniform(1.0, 30.0) as i64 * HOUR;
             for _ in 0..size {
@@ -382,13 +538,35 @@ impl Builder {
                 shuffle(&mut self.rng, &mut benches);
                 benches.truncate(self.rng.between(2, 4) as usize);
                 let per_session = self.rng.uniform(150.0, 800.0);
-                let timing = Timing::sessions(budget * w[i], Profile::Flat, 0, per_session, self.rng.uniform(300.0, 2_000.0));
-                let models = ModelUse { primary: 0, spread: 0.0, adopt_at: Some(adopt), new_share: self.rng.uniform(0.4, 0.8), per_session: true, session_model: None };
+                let timing = Timing::sessions(
+                    budget * w[i],
+                    Profile::Flat,
+                    0,
+                    per_session,
+                    self.rng.uniform(300.0, 2_000.0),
+                );
+                let models = ModelUse {
+                    primary: 0,
+                    spread: 0.0,
+                    adopt_at: Some(adopt),
+                    new_share: self.rng.uniform(0.4, 0.8),
+                    per_session: true,
+                    session_model: None,
+                };
                 let keys = self.rng.between(1, 4);
                 self.push(
                     Population::EvalHarness,
                     None,
-                    Identity { org: Some(org.clone()), email_domain: domain.clone(), created, tier, payment: Some(payment.clone()), user_agents: vec![ua.clone()], net: Net::Fixed(eps.clone(), vec![1.0; eps.len()]), keys },
+                    Identity {
+                        org: Some(org.clone()),
+                        email_domain: domain.clone(),
+                        created,
+                        tier,
+                        payment: Some(payment.clone()),
+                        user_agents: vec![ua.clone()],
+                        net: Net::Fixed(eps.clone(), vec![1.0; eps.len()]),
+                        keys,
+                    },
                     timing,
                     (i64::MIN, i64::MAX),
                     Content::Eval { benches, cur: 0 },
@@ -406,25 +584,56 @@ impl Builder {
             "You are a helpful assistant with access to tools. Use them when needed. Respond in the user's language.",
         ];
         const TOOLS: &[&str] = &[
-            "read_file", "write_file", "list_dir", "run_shell", "run_tests", "search_code", "web_search", "browser_open",
-            "browser_click", "browser_type", "screenshot", "sql_query", "python_exec", "send_email", "calendar_create",
-            "get_weather", "http_request", "extract_table", "make_chart", "create_ticket",
+            "read_file",
+            "write_file",
+            "list_dir",
+            "run_shell",
+            "run_tests",
+            "search_code",
+            "web_search",
+            "browser_open",
+            "browser_click",
+            "browser_type",
+            "screenshot",
+            "sql_query",
+            "python_exec",
+            "send_email",
+            "calendar_create",
+            "get_weather",
+            "http_request",
+            "extract_table",
+            "make_chart",
+            "create_ticket",
         ];
         let n = self.count([20, 250, 1200]);
         let w = self.weights(n, 1.1);
         for wi in w {
             let country = infra::residential_country(&mut self.rng);
             let server = self.rng.chance(0.5);
-            let ep = if server { infra::endpoint_of(&mut self.rng, NetKind::Hosting, None, 0.1) } else { infra::home_endpoint(&mut self.rng, country, 0.05) };
+            let ep = if server {
+                infra::endpoint_of(&mut self.rng, NetKind::Hosting, None, 0.1)
+            } else {
+                infra::home_endpoint(&mut self.rng, country, 0.05)
+            };
             let mut tools: Vec<String> = TOOLS.iter().map(|s| s.to_string()).collect();
             shuffle(&mut self.rng, &mut tools);
             tools.truncate(self.rng.between(5, 15) as usize);
             let system = self.rng.pick(FRAMEWORK_SYSTEMS).to_string();
             let tier = *self.rng.pick(&["paid", "startup", "startup", "enterprise"]);
             let payment = Some(self.payment());
-            let email_domain = if self.rng.chance(0.5) { infra::webmail(&mut self.rng).to_string() } else { infra::company_domain(&mut self.rng) };
+            let email_domain = if self.rng.chance(0.5) {
+                infra::webmail(&mut self.rng).to_string()
+            } else {
+                infra::company_domain(&mut self.rng)
+            };
             let profile = if server { Profile::Flat } else { Profile::Work };
-            let timing = Timing::sessions(budget * wi, profile, infra::tz_of(country), self.rng.uniform(10.0, 40.0), self.rng.uniform(3_000.0, 20_000.0));
+            let timing = Timing::sessions(
+                budget * wi,
+                profile,
+                infra::tz_of(country),
+                self.rng.uniform(10.0, 40.0),
+                self.rng.uniform(3_000.0, 20_000.0),
+            );
             let ua = infra::sdk_user_agent(&mut self.rng);
             let created = self.created_before(5.0, 500.0);
             let models = self.legit_models(0.6, 3.0);
@@ -432,10 +641,25 @@ impl Builder {
             self.push(
                 Population::AgentFramework,
                 None,
-                Identity { org: None, email_domain, created, tier, payment, user_agents: vec![ua], net: Net::Fixed(vec![ep], vec![1.0]), keys },
+                Identity {
+                    org: None,
+                    email_domain,
+                    created,
+                    tier,
+                    payment,
+                    user_agents: vec![ua],
+                    net: Net::Fixed(vec![ep], vec![1.0]),
+                    keys,
+                },
                 timing,
                 (i64::MIN, i64::MAX),
-                Content::Agent { system, tools, task: String::new(), task_tools: Vec::new(), turn: 0 },
+                Content::Agent {
+                    system,
+                    tools,
+                    task: String::new(),
+                    task_tools: Vec::new(),
+                    turn: 0,
+                },
                 models,
             );
         }
@@ -458,16 +682,38 @@ impl Builder {
                 c => infra::tz_of(c),
             };
             for _ in 0..lab {
-                let office = Endpoint { ip: infra::v4_same_24(&mut self.rng, campus).to_string(), asn: a.number, country: a.country };
+                let office = Endpoint {
+                    ip: infra::v4_same_24(&mut self.rng, campus).to_string(),
+                    asn: a.number,
+                    country: a.country,
+                };
                 let home = infra::home_endpoint(&mut self.rng, a.country, 0.2);
-                let uas = vec![infra::sdk_user_agent(&mut self.rng), infra::browser_user_agent(&mut self.rng)];
+                let uas = vec![
+                    infra::sdk_user_agent(&mut self.rng),
+                    infra::browser_user_agent(&mut self.rng),
+                ];
                 let created = self.created_before(5.0, 700.0);
-                let timing = Timing::sessions(budget * w[i], Profile::Work, tz, self.rng.uniform(3.0, 12.0), self.rng.uniform(60_000.0, 400_000.0));
+                let timing = Timing::sessions(
+                    budget * w[i],
+                    Profile::Work,
+                    tz,
+                    self.rng.uniform(3.0, 12.0),
+                    self.rng.uniform(60_000.0, 400_000.0),
+                );
                 let models = self.legit_models(0.5, 4.0);
                 self.push(
                     Population::EduResearcher,
                     None,
-                    Identity { org: Some(org.clone()), email_domain: domain.to_string(), created, tier: "edu", payment: lab_card.clone(), user_agents: uas, net: Net::Fixed(vec![office, home], vec![0.7, 0.3]), keys: 1 },
+                    Identity {
+                        org: Some(org.clone()),
+                        email_domain: domain.to_string(),
+                        created,
+                        tier: "edu",
+                        payment: lab_card.clone(),
+                        user_agents: uas,
+                        net: Net::Fixed(vec![office, home], vec![0.7, 0.3]),
+                        keys: 1,
+                    },
                     timing,
                     (i64::MIN, i64::MAX),
                     Content::Research { zh },
@@ -484,16 +730,49 @@ impl Builder {
         for wi in w {
             let country = infra::residential_country(&mut self.rng);
             let zh = infra::speaks_zh(country);
-            let created = if self.rng.chance(0.3) { self.start + (self.rng.unit() * (self.end - self.start) as f64) as i64 } else { self.created_before(1.0, 400.0) };
-            let uas = vec![if self.rng.chance(0.7) { infra::browser_user_agent(&mut self.rng) } else { infra::sdk_user_agent(&mut self.rng) }];
-            let timing = Timing::sessions(budget * wi, Profile::Consumer, infra::tz_of(country), self.rng.uniform(1.5, 5.0), self.rng.uniform(20_000.0, 120_000.0));
+            let created = if self.rng.chance(0.3) {
+                self.start + (self.rng.unit() * (self.end - self.start) as f64) as i64
+            } else {
+                self.created_before(1.0, 400.0)
+            };
+            let uas = vec![if self.rng.chance(0.7) {
+                infra::browser_user_agent(&mut self.rng)
+            } else {
+                infra::sdk_user_agent(&mut self.rng)
+            }];
+            let timing = Timing::sessions(
+                budget * wi,
+                Profile::Consumer,
+                infra::tz_of(country),
+                self.rng.uniform(1.5, 5.0),
+                self.rng.uniform(20_000.0, 120_000.0),
+            );
             let current = infra::home_endpoint(&mut self.rng, country, 0.4);
             let email_domain = infra::webmail(&mut self.rng).to_string();
-            let models = ModelUse { primary: 2, spread: 0.1, adopt_at: None, new_share: 0.0, per_session: false, session_model: None };
+            let models = ModelUse {
+                primary: 2,
+                spread: 0.1,
+                adopt_at: None,
+                new_share: 0.0,
+                per_session: false,
+                session_model: None,
+            };
             self.push(
                 Population::CasualFree,
                 None,
-                Identity { org: None, email_domain, created, tier: "free", payment: None, user_agents: uas, net: Net::Sticky { current, p_change: 0.05 }, keys: 1 },
+                Identity {
+                    org: None,
+                    email_domain,
+                    created,
+                    tier: "free",
+                    payment: None,
+                    user_agents: uas,
+                    net: Net::Sticky {
+                        current,
+                        p_change: 0.05,
+                    },
+                    keys: 1,
+                },
                 timing,
                 (i64::MIN, i64::MAX),
                 Content::Casual { zh },
@@ -510,10 +789,18 @@ impl Builder {
         let domain = format!("{}.com", company.to_lowercase());
         let card = self.payment();
         let country = *self.rng.pick(&["US", "GB", "DE", "NL", "SG"]);
-        let office_asn = if country == "US" { infra::asn(*self.rng.pick(&[6461u32, 174, 3356])) } else { infra::asn(1299) };
+        let office_asn = if country == "US" {
+            infra::asn(*self.rng.pick(&[6461u32, 174, 3356]))
+        } else {
+            infra::asn(1299)
+        };
         let nat = infra::v4_in(&mut self.rng, office_asn);
         let office: Vec<Endpoint> = (0..self.rng.between(1, 3))
-            .map(|_| Endpoint { ip: infra::v4_same_24(&mut self.rng, nat).to_string(), asn: office_asn.number, country: office_asn.country })
+            .map(|_| Endpoint {
+                ip: infra::v4_same_24(&mut self.rng, nat).to_string(),
+                asn: office_asn.number,
+                country: office_asn.country,
+            })
             .collect();
         let onboarding = self.created_before(30.0, 200.0);
         let tz = infra::tz_of(country);
@@ -523,21 +810,42 @@ impl Builder {
             eps.push(infra::home_endpoint(&mut self.rng, country, 0.2));
             ws.push(0.15);
             // most accounts were made in the company-wide onboarding, the rest as people joined
-            let created = if self.rng.chance(0.7) { onboarding + self.rng.below(4 * 3_600) as i64 * 1000 } else { onboarding + (self.rng.unit() * (self.start - onboarding) as f64) as i64 };
+            let created = if self.rng.chance(0.7) {
+                onboarding + self.rng.below(4 * 3_600) as i64 * 1000
+            } else {
+                onboarding + (self.rng.unit() * (self.start - onboarding) as f64) as i64
+            };
             let uas = vec![match self.rng.below(3) {
                 0 => infra::sdk_user_agent(&mut self.rng),
                 1 => infra::cli_user_agent(&mut self.rng),
                 _ => infra::browser_user_agent(&mut self.rng),
             }];
-            let timing = Timing::sessions(budget * wi, Profile::Work, tz, self.rng.uniform(2.0, 8.0), self.rng.uniform(60_000.0, 600_000.0));
+            let timing = Timing::sessions(
+                budget * wi,
+                Profile::Work,
+                tz,
+                self.rng.uniform(2.0, 8.0),
+                self.rng.uniform(60_000.0, 600_000.0),
+            );
             let models = self.legit_models(0.7, 6.0);
             self.push(
                 Population::CompanyEmployees,
                 None,
-                Identity { org: Some(org.clone()), email_domain: domain.clone(), created, tier: "enterprise", payment: Some(card.clone()), user_agents: uas, net: Net::Fixed(eps, ws), keys: 1 },
+                Identity {
+                    org: Some(org.clone()),
+                    email_domain: domain.clone(),
+                    created,
+                    tier: "enterprise",
+                    payment: Some(card.clone()),
+                    user_agents: uas,
+                    net: Net::Fixed(eps, ws),
+                    keys: 1,
+                },
                 timing,
                 (i64::MIN, i64::MAX),
-                Content::Employee { company: company.clone() },
+                Content::Employee {
+                    company: company.clone(),
+                },
                 models,
             );
         }
@@ -551,30 +859,72 @@ impl Builder {
         let mut pool_ids = Vec::new();
         for g in 0..groups {
             let vpn = g % 2 == 1;
-            let a = if vpn { *self.rng.pick(&infra::asns_of(NetKind::Vpn)) } else { *self.rng.pick(&infra::asns_of(NetKind::Mobile)) };
+            let a = if vpn {
+                *self.rng.pick(&infra::asns_of(NetKind::Vpn))
+            } else {
+                *self.rng.pick(&infra::asns_of(NetKind::Mobile))
+            };
             let base = infra::v4_in(&mut self.rng, a);
             let size = self.rng.between(2, 8);
-            let pool: Vec<Endpoint> = (0..size).map(|_| Endpoint { ip: infra::v4_same_24(&mut self.rng, base).to_string(), asn: a.number, country: a.country }).collect();
+            let pool: Vec<Endpoint> = (0..size)
+                .map(|_| Endpoint {
+                    ip: infra::v4_same_24(&mut self.rng, base).to_string(),
+                    asn: a.number,
+                    country: a.country,
+                })
+                .collect();
             self.pools.push(pool);
             pool_ids.push((self.pools.len() - 1, a.country, vpn));
         }
         for wi in w {
             let (pool, pool_country, vpn) = *self.rng.pick(&pool_ids);
-            let country = if vpn { infra::residential_country(&mut self.rng) } else { pool_country };
+            let country = if vpn {
+                infra::residential_country(&mut self.rng)
+            } else {
+                pool_country
+            };
             let zh = infra::speaks_zh(country);
             let tier = *self.rng.pick(&["free", "paid", "paid"]);
             let payment = (tier == "paid").then(|| self.payment());
             let email_domain = infra::webmail(&mut self.rng).to_string();
-            let uas = vec![if self.rng.chance(0.5) { infra::browser_user_agent(&mut self.rng) } else { infra::sdk_user_agent(&mut self.rng) }];
+            let uas = vec![if self.rng.chance(0.5) {
+                infra::browser_user_agent(&mut self.rng)
+            } else {
+                infra::sdk_user_agent(&mut self.rng)
+            }];
             let created = self.created_before(1.0, 600.0);
-            let timing = Timing::sessions(budget * wi, if self.rng.chance(0.5) { Profile::Work } else { Profile::Consumer }, infra::tz_of(country), self.rng.uniform(2.0, 8.0), self.rng.uniform(30_000.0, 300_000.0));
+            let timing = Timing::sessions(
+                budget * wi,
+                if self.rng.chance(0.5) {
+                    Profile::Work
+                } else {
+                    Profile::Consumer
+                },
+                infra::tz_of(country),
+                self.rng.uniform(2.0, 8.0),
+                self.rng.uniform(30_000.0, 300_000.0),
+            );
             let dev = self.rng.chance(0.5);
             let models = self.legit_models(0.4, 6.0);
             let stick = self.rng.between(1, 30) as u32;
             self.push(
                 Population::SharedIpUsers,
                 None,
-                Identity { org: None, email_domain, created, tier, payment, user_agents: uas, net: Net::Pool { pool, stick, cur: 0, left: 0 }, keys: 1 },
+                Identity {
+                    org: None,
+                    email_domain,
+                    created,
+                    tier,
+                    payment,
+                    user_agents: uas,
+                    net: Net::Pool {
+                        pool,
+                        stick,
+                        cur: 0,
+                        left: 0,
+                    },
+                    keys: 1,
+                },
                 timing,
                 (i64::MIN, i64::MAX),
                 Content::SharedUser { zh, dev },
@@ -585,7 +935,13 @@ impl Builder {
 
     // ------------------------------------------------------------------ attacks
 
-    fn templates(&mut self, n: usize, cap_weights: &[f64], cot_share: f64, zh_share: f64) -> (Vec<Template>, Vec<f64>) {
+    fn templates(
+        &mut self,
+        n: usize,
+        cap_weights: &[f64],
+        cot_share: f64,
+        zh_share: f64,
+    ) -> (Vec<Template>, Vec<f64>) {
         let mut ts = Vec::with_capacity(n);
         for _ in 0..n {
             let cap = text::CAPABILITIES[self.rng.weighted(cap_weights)];
@@ -599,7 +955,10 @@ impl Builder {
 
     /// Capability mix of a campaign: random weights, one or two capabilities sometimes absent.
     fn cap_weights(&mut self) -> Vec<f64> {
-        let mut w: Vec<f64> = text::CAPABILITIES.iter().map(|_| self.rng.exp(1.0)).collect();
+        let mut w: Vec<f64> = text::CAPABILITIES
+            .iter()
+            .map(|_| self.rng.exp(1.0))
+            .collect();
         for _ in 0..self.rng.between(0, 2) {
             let i = self.rng.below(w.len());
             w[i] = 0.0;
@@ -624,7 +983,15 @@ impl Builder {
         let n_templates = self.rng.between(4, 12) as usize;
         let (templates, template_weights) = self.templates(n_templates, &caps, cot_share, zh_share);
         let campaign = self.campaigns.len();
-        self.campaigns.push(Campaign { id: format!("hydra-{}", k + 1), population: Population::Hydra, templates, template_weights, cap_weights: caps, cot_share, zh_share });
+        self.campaigns.push(Campaign {
+            id: format!("hydra-{}", k + 1),
+            population: Population::Hydra,
+            templates,
+            template_weights,
+            cap_weights: caps,
+            cot_share,
+            zh_share,
+        });
 
         // proxy pool: hosting ASes plus a residential-proxy share
         let pool_size = match self.scale {
@@ -635,12 +1002,19 @@ impl Builder {
         let mut hosting = infra::asns_of(NetKind::Hosting);
         shuffle(&mut self.rng, &mut hosting);
         hosting.truncate(self.rng.between(3, 6) as usize);
-        let residential: Vec<_> = infra::ASNS.iter().filter(|a| matches!(a.kind, NetKind::Residential | NetKind::Mobile)).collect();
+        let residential: Vec<_> = infra::ASNS
+            .iter()
+            .filter(|a| matches!(a.kind, NetKind::Residential | NetKind::Mobile))
+            .collect();
         let resi_share = self.rng.uniform(0.0, 0.6);
         let p_v6 = self.rng.uniform(0.0, 0.15);
         let pool: Vec<Endpoint> = (0..pool_size)
             .map(|_| {
-                let a = if self.rng.chance(resi_share) { *self.rng.pick(&residential) } else { *self.rng.pick(&hosting) };
+                let a = if self.rng.chance(resi_share) {
+                    *self.rng.pick(&residential)
+                } else {
+                    *self.rng.pick(&hosting)
+                };
                 infra::endpoint_in(&mut self.rng, a, p_v6)
             })
             .collect();
@@ -650,16 +1024,26 @@ impl Builder {
 
         // identities: one client stack, e-mail mix, tiers, cards shared in subsets
         let ua = infra::sdk_user_agent(&mut self.rng);
-        let bulk_domains: Vec<String> = (0..self.rng.between(1, 4)).map(|_| infra::company_domain(&mut self.rng)).collect();
+        let bulk_domains: Vec<String> = (0..self.rng.between(1, 4))
+            .map(|_| infra::company_domain(&mut self.rng))
+            .collect();
         let p_webmail = self.rng.uniform(0.3, 0.9);
-        let tier_w = [self.rng.uniform(0.0, 1.0), self.rng.uniform(0.0, 1.0), self.rng.uniform(0.0, 0.6), self.rng.uniform(0.0, 0.5)];
+        let tier_w = [
+            self.rng.uniform(0.0, 1.0),
+            self.rng.uniform(0.0, 1.0),
+            self.rng.uniform(0.0, 0.6),
+            self.rng.uniform(0.0, 0.5),
+        ];
         let bursts = self.rng.between(3, 8) as usize;
         let burst_times: Vec<i64> = (0..bursts)
             .map(|b| {
                 if b == 0 {
                     self.start - (self.rng.uniform(1.0, 21.0) * DAY_MS) as i64
                 } else {
-                    self.start - 10 * DAY + (self.rng.unit() * ((self.end - 2 * DAY) - (self.start - 10 * DAY)).max(DAY) as f64) as i64
+                    self.start - 10 * DAY
+                        + (self.rng.unit()
+                            * ((self.end - 2 * DAY) - (self.start - 10 * DAY)).max(DAY) as f64)
+                            as i64
                 }
             })
             .collect();
@@ -672,7 +1056,11 @@ impl Builder {
         let mut card_left = 0;
         let mut plans = Vec::with_capacity(n);
         for _ in 0..n {
-            let burst = if self.rng.chance(0.4) { burst_times[0] } else { *self.rng.pick(&burst_times) };
+            let burst = if self.rng.chance(0.4) {
+                burst_times[0]
+            } else {
+                *self.rng.pick(&burst_times)
+            };
             let created = burst + (self.rng.unit() * burst_len) as i64;
             let from = created + (self.rng.uniform(0.2, 6.0) * HOUR as f64) as i64;
             let lifetime = (self.rng.uniform(4.0, 30.0) * DAY_MS) as i64;
@@ -680,7 +1068,10 @@ impl Builder {
             let from = from.max(self.start);
             plans.push((created, from, (from + lifetime).min(self.end)));
         }
-        let active_days: f64 = plans.iter().map(|(_, f, t)| ((t - f).max(0)) as f64 / DAY_MS).sum();
+        let active_days: f64 = plans
+            .iter()
+            .map(|(_, f, t)| ((t - f).max(0)) as f64 / DAY_MS)
+            .sum();
         let days = (self.end - self.start) as f64 / DAY_MS;
         // load balancing: every active account carries about the same rate
         let per_account_day = budget * days / active_days.max(1.0);
@@ -697,19 +1088,51 @@ impl Builder {
                 card.clone()
             };
             let email_domain = if tier == "edu" {
-                if self.rng.chance(0.5) { self.rng.pick(infra::EDU_DOMAINS).0.to_string() } else { format!("{}.edu.{}", self.rng.pick(&["mail", "stu", "student"]), self.rng.pick(&["cn", "my", "vn", "pk", "ng"])) }
+                if self.rng.chance(0.5) {
+                    self.rng.pick(infra::EDU_DOMAINS).0.to_string()
+                } else {
+                    format!(
+                        "{}.edu.{}",
+                        self.rng.pick(&["mail", "stu", "student"]),
+                        self.rng.pick(&["cn", "my", "vn", "pk", "ng"])
+                    )
+                }
             } else if self.rng.chance(p_webmail) {
                 infra::webmail(&mut self.rng).to_string()
             } else {
                 self.rng.pick(&bulk_domains).clone()
             };
             let rate = per_account_day * self.rng.lognormal(1.0, 0.15);
-            let timing = Timing::Steady { gap_ms: DAY_MS / rate.max(1e-3), cv };
-            let models = ModelUse { primary: 0, spread: 0.05, adopt_at: Some(adopt + self.rng.below(2 * HOUR as usize) as i64), new_share, per_session: false, session_model: None };
+            let timing = Timing::Steady {
+                gap_ms: DAY_MS / rate.max(1e-3),
+                cv,
+            };
+            let models = ModelUse {
+                primary: 0,
+                spread: 0.05,
+                adopt_at: Some(adopt + self.rng.below(2 * HOUR as usize) as i64),
+                new_share,
+                per_session: false,
+                session_model: None,
+            };
             self.push(
                 Population::Hydra,
                 Some(campaign),
-                Identity { org: None, email_domain, created, tier, payment, user_agents: vec![ua.clone()], net: Net::Pool { pool, stick, cur: 0, left: 0 }, keys: 1 },
+                Identity {
+                    org: None,
+                    email_domain,
+                    created,
+                    tier,
+                    payment,
+                    user_agents: vec![ua.clone()],
+                    net: Net::Pool {
+                        pool,
+                        stick,
+                        cur: 0,
+                        left: 0,
+                    },
+                    keys: 1,
+                },
                 timing,
                 (from, to),
                 Content::Attack { campaign },
@@ -728,9 +1151,27 @@ impl Builder {
         let cot_share = self.rng.uniform(0.4, 0.9);
         let zh_share = self.rng.uniform(0.0, 0.5);
         let campaign = self.campaigns.len();
-        self.campaigns.push(Campaign { id: "slow-and-low-1".into(), population: Population::SlowAndLow, templates: Vec::new(), template_weights: Vec::new(), cap_weights: caps, cot_share, zh_share });
-        let countries: Vec<&'static str> = (0..self.rng.between(2, 5)).map(|_| infra::residential_country(&mut self.rng)).collect();
-        let uas: Vec<String> = (0..self.rng.between(2, 4)).map(|_| if self.rng.chance(0.7) { infra::sdk_user_agent(&mut self.rng) } else { infra::browser_user_agent(&mut self.rng) }).collect();
+        self.campaigns.push(Campaign {
+            id: "slow-and-low-1".into(),
+            population: Population::SlowAndLow,
+            templates: Vec::new(),
+            template_weights: Vec::new(),
+            cap_weights: caps,
+            cot_share,
+            zh_share,
+        });
+        let countries: Vec<&'static str> = (0..self.rng.between(2, 5))
+            .map(|_| infra::residential_country(&mut self.rng))
+            .collect();
+        let uas: Vec<String> = (0..self.rng.between(2, 4))
+            .map(|_| {
+                if self.rng.chance(0.7) {
+                    infra::sdk_user_agent(&mut self.rng)
+                } else {
+                    infra::browser_user_agent(&mut self.rng)
+                }
+            })
+            .collect();
         let tz = *self.rng.pick(&[480, 480, 0, -300, 60]);
         let mut shared_card: Option<String> = None;
         for _ in 0..n {
@@ -750,15 +1191,38 @@ impl Builder {
             };
             let created = self.created_before(5.0, 90.0);
             let per_day = self.rng.uniform(10.0, 50.0);
-            let timing = Timing::poisson(per_day, Profile::Work, tz + self.rng.between(0, 120) as i32 - 60);
+            let timing = Timing::poisson(
+                per_day,
+                Profile::Work,
+                tz + self.rng.between(0, 120) as i32 - 60,
+            );
             let adopt = self.release + (self.rng.uniform(1.0, 5.0) * DAY_MS) as i64;
-            let models = ModelUse { primary: self.rng.weighted(&[0.8, 0.2, 0.0]), spread: 0.1, adopt_at: Some(adopt), new_share: self.rng.uniform(0.3, 0.6), per_session: false, session_model: None };
+            let models = ModelUse {
+                primary: self.rng.weighted(&[0.8, 0.2, 0.0]),
+                spread: 0.1,
+                adopt_at: Some(adopt),
+                new_share: self.rng.uniform(0.3, 0.6),
+                per_session: false,
+                session_model: None,
+            };
             let email_domain = infra::webmail(&mut self.rng).to_string();
             let ua = self.rng.pick(&uas).clone();
             self.push(
                 Population::SlowAndLow,
                 Some(campaign),
-                Identity { org: None, email_domain, created, tier, payment, user_agents: vec![ua], net: Net::Sticky { current, p_change: 0.02 }, keys: 1 },
+                Identity {
+                    org: None,
+                    email_domain,
+                    created,
+                    tier,
+                    payment,
+                    user_agents: vec![ua],
+                    net: Net::Sticky {
+                        current,
+                        p_change: 0.02,
+                    },
+                    keys: 1,
+                },
                 timing,
                 (i64::MIN, i64::MAX),
                 Content::Attack { campaign },
@@ -781,29 +1245,65 @@ impl Builder {
             self.templates(k, &caps, cot_share, zh_share)
         };
         let campaign = self.campaigns.len();
-        self.campaigns.push(Campaign { id: "reseller-1".into(), population: Population::Reseller, templates, template_weights, cap_weights: caps, cot_share, zh_share });
+        self.campaigns.push(Campaign {
+            id: "reseller-1".into(),
+            population: Population::Reseller,
+            templates,
+            template_weights,
+            cap_weights: caps,
+            cot_share,
+            zh_share,
+        });
         let distill_share = self.rng.uniform(0.2, 0.5);
         let org = self.uid("o", 8);
         let domain = infra::company_domain(&mut self.rng);
-        let cards: Vec<String> = (0..self.rng.between(1, 2)).map(|_| self.payment()).collect();
+        let cards: Vec<String> = (0..self.rng.between(1, 2))
+            .map(|_| self.payment())
+            .collect();
         let a = infra::asn(*self.rng.pick(&[45102u32, 132203, 24940, 14061, 63949]));
         let base = infra::v4_in(&mut self.rng, a);
-        let servers: Vec<Endpoint> = (0..self.rng.between(4, 12)).map(|_| Endpoint { ip: infra::v4_same_24(&mut self.rng, base).to_string(), asn: a.number, country: a.country }).collect();
+        let servers: Vec<Endpoint> = (0..self.rng.between(4, 12))
+            .map(|_| Endpoint {
+                ip: infra::v4_same_24(&mut self.rng, base).to_string(),
+                asn: a.number,
+                country: a.country,
+            })
+            .collect();
         let ua = infra::sdk_user_agent(&mut self.rng);
         let w = self.weights(n, 0.4);
         let created = self.created_before(20.0, 200.0);
         let adopt = self.release + (self.rng.uniform(1.0, 12.0) * HOUR as f64) as i64;
         for (j, wi) in w.into_iter().enumerate() {
             let timing = Timing::poisson(budget * wi, Profile::Consumer, 480);
-            let models = ModelUse { primary: 0, spread: 0.35, adopt_at: Some(adopt), new_share: 0.5, per_session: false, session_model: None };
+            let models = ModelUse {
+                primary: 0,
+                spread: 0.35,
+                adopt_at: Some(adopt),
+                new_share: 0.5,
+                per_session: false,
+                session_model: None,
+            };
             let keys = self.rng.between(1, 4);
             self.push(
                 Population::Reseller,
                 Some(campaign),
-                Identity { org: Some(org.clone()), email_domain: domain.clone(), created: created + j as i64 * 7 * DAY, tier: if j % 2 == 0 { "startup" } else { "paid" }, payment: Some(cards[j % cards.len()].clone()), user_agents: vec![ua.clone()], net: Net::Fixed(servers.clone(), vec![1.0; servers.len()]), keys },
+                Identity {
+                    org: Some(org.clone()),
+                    email_domain: domain.clone(),
+                    created: created + j as i64 * 7 * DAY,
+                    tier: if j % 2 == 0 { "startup" } else { "paid" },
+                    payment: Some(cards[j % cards.len()].clone()),
+                    user_agents: vec![ua.clone()],
+                    net: Net::Fixed(servers.clone(), vec![1.0; servers.len()]),
+                    keys,
+                },
                 timing,
                 (i64::MIN, i64::MAX),
-                Content::Reseller { campaign, distill_share, zh_share },
+                Content::Reseller {
+                    campaign,
+                    distill_share,
+                    zh_share,
+                },
                 models,
             );
         }
@@ -816,10 +1316,16 @@ pub(crate) fn build(cfg: &TrafficConfig) -> (World, Vec<Account>) {
     let end = start + cfg.days as i64 * DAY;
     let mut rng = child(cfg.seed, 0x5eed, 0);
     let release = start + ((end - start) as f64 * rng.uniform(0.35, 0.65)) as i64;
-    let family = rng.pick(&["frontier", "atlas", "nova", "meridian", "summit"]).to_string();
+    let family = rng
+        .pick(&["frontier", "atlas", "nova", "meridian", "summit"])
+        .to_string();
     let gen = rng.between(3, 5);
     let models = Models {
-        old: [format!("{family}-{gen}-large"), format!("{family}-{gen}-medium"), format!("{family}-{gen}-small")],
+        old: [
+            format!("{family}-{gen}-large"),
+            format!("{family}-{gen}-medium"),
+            format!("{family}-{gen}-small"),
+        ],
         new: format!("{family}-{gen}.5-large"),
         release,
     };
@@ -857,7 +1363,13 @@ pub(crate) fn build(cfg: &TrafficConfig) -> (World, Vec<Account>) {
     b.slow_and_low();
     b.reseller(attack * reseller_share);
     (
-        World { start, end, models, pools: b.pools, campaigns: b.campaigns },
+        World {
+            start,
+            end,
+            models,
+            pools: b.pools,
+            campaigns: b.campaigns,
+        },
         b.accounts,
     )
 }

@@ -41,8 +41,14 @@ pub fn write_jsonl(
         let mut on_label = label_sink(&mut lab_out);
         generate(cfg, &mut on_record, &mut on_label, progress)?
     };
-    rec_out.flush().map_err(|e| SimError::Io { what: "records".into(), source: e })?;
-    lab_out.flush().map_err(|e| SimError::Io { what: "labels".into(), source: e })?;
+    rec_out.flush().map_err(|e| SimError::Io {
+        what: "records".into(),
+        source: e,
+    })?;
+    lab_out.flush().map_err(|e| SimError::Io {
+        what: "labels".into(),
+        source: e,
+    })?;
     Ok(summary)
 }
 
@@ -68,7 +74,11 @@ pub fn api_log_schema() -> Schema {
         s("model", true),
         s("prompt", false),
         s("system_prompt", true),
-        Field::new("tools", DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))), true),
+        Field::new(
+            "tools",
+            DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+            true,
+        ),
         i("prompt_tokens"),
         i("completion_tokens"),
         s("stop_reason", true),
@@ -127,8 +137,16 @@ impl Columns {
     }
 
     fn finish(&mut self, schema: &Arc<Schema>) -> Result<RecordBatch, arrow::error::ArrowError> {
-        let mut s: Vec<ArrayRef> = self.strings.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef).collect();
-        let mut n: Vec<ArrayRef> = self.ints.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef).collect();
+        let mut s: Vec<ArrayRef> = self
+            .strings
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        let mut n: Vec<ArrayRef> = self
+            .ints
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
         let tools: ArrayRef = Arc::new(self.tools.finish());
         self.rows = 0;
         // schema order: ts request_id account_id org_id api_key_id ip asn country user_agent
@@ -141,10 +159,41 @@ impl Columns {
         let mut it = s.into_iter();
         let mut next = || it.next().unwrap_or_else(|| unreachable_array());
         let (ts, rid, acc, org, key, ip) = (next(), next(), next(), next(), next(), next());
-        let (country, ua, pay, email, created, tier, model, prompt, system) = (next(), next(), next(), next(), next(), next(), next(), next(), next());
+        let (country, ua, pay, email, created, tier, model, prompt, system) = (
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+        );
         RecordBatch::try_new(
             schema.clone(),
-            vec![ts, rid, acc, org, key, ip, asn, country, ua, pay, email, created, tier, model, prompt, system, tools, prompt_tokens, completion, stop],
+            vec![
+                ts,
+                rid,
+                acc,
+                org,
+                key,
+                ip,
+                asn,
+                country,
+                ua,
+                pay,
+                email,
+                created,
+                tier,
+                model,
+                prompt,
+                system,
+                tools,
+                prompt_tokens,
+                completion,
+                stop,
+            ],
         )
     }
 }
@@ -162,13 +211,23 @@ pub fn write_parquet<W: Write + Send>(
     labels: &mut dyn Write,
     progress: &dyn Progress,
 ) -> Result<TrafficSummary, SimError> {
-    let perr = |e: &dyn std::fmt::Display| SimError::Parquet { what: "records".into(), message: e.to_string() };
+    let perr = |e: &dyn std::fmt::Display| SimError::Parquet {
+        what: "records".into(),
+        message: e.to_string(),
+    };
     let schema = Arc::new(api_log_schema());
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(|e| perr(&e))?))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).map_err(|e| perr(&e))?,
+        ))
         .set_max_row_group_row_count(Some(ROWS_PER_GROUP))
         .build();
-    let mut writer = ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, records), schema.clone(), Some(props)).map_err(|e| perr(&e))?;
+    let mut writer = ArrowWriter::try_new(
+        BufWriter::with_capacity(1 << 20, records),
+        schema.clone(),
+        Some(props),
+    )
+    .map_err(|e| perr(&e))?;
     let mut lab_out = BufWriter::with_capacity(1 << 16, labels);
     let mut cols = Columns::new();
     let summary = {
@@ -188,7 +247,13 @@ pub fn write_parquet<W: Write + Send>(
         writer.write(&batch).map_err(|e| perr(&e))?;
     }
     let mut inner = writer.into_inner().map_err(|e| perr(&e))?;
-    inner.flush().map_err(|e| SimError::Io { what: "records".into(), source: e })?;
-    lab_out.flush().map_err(|e| SimError::Io { what: "labels".into(), source: e })?;
+    inner.flush().map_err(|e| SimError::Io {
+        what: "records".into(),
+        source: e,
+    })?;
+    lab_out.flush().map_err(|e| SimError::Io {
+        what: "labels".into(),
+        source: e,
+    })?;
     Ok(summary)
 }
