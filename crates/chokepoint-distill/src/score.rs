@@ -387,8 +387,8 @@ pub fn score(
         }
         let mut hours = [0u64; 24];
         for &a in members {
-            for h in 0..24 {
-                hours[h] += profiles[a].hours[h];
+            for (h, n) in hours.iter_mut().zip(profiles[a].hours.iter()) {
+                *h += n;
             }
         }
         let group_timing = if k >= 5.0 {

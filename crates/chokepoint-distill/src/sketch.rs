@@ -171,7 +171,7 @@ impl TimeSample {
     pub fn merge(&mut self, other: TimeSample, bound: usize) {
         let mut all = std::mem::take(&mut self.entries);
         all.extend(other.entries);
-        all.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        all.sort_unstable_by_key(|e| (e.0, e.1));
         let mut out: Vec<(u64, i64, u32)> = Vec::with_capacity(all.len().min(bound));
         let mut saturated = self.saturated || other.saturated;
         for e in all {
@@ -253,7 +253,7 @@ impl PromptSample {
     pub fn merge(&mut self, other: PromptSample, bound: usize) {
         let mut all = std::mem::take(&mut self.entries);
         all.extend(other.entries);
-        all.sort_by(|a, b| a.hash.cmp(&b.hash));
+        all.sort_by_key(|e| e.hash);
         let mut out: Vec<SampledPrompt> = Vec::with_capacity(all.len().min(bound));
         let mut saturated = self.saturated || other.saturated;
         for e in all {
@@ -356,13 +356,13 @@ mod tests {
     #[test]
     fn jaccard_estimates() {
         let a: Vec<u64> = (0..100)
-            .map(|i| splitmix64(i))
+            .map(splitmix64)
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
         assert!((jaccard_bottom_k(&a, &a, 32) - 1.0).abs() < 1e-12);
         let b: Vec<u64> = (1000..1100)
-            .map(|i| splitmix64(i))
+            .map(splitmix64)
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();

@@ -50,7 +50,7 @@ fn sharded_profile_and_link_equal_one_scan() {
     let dir = tempfile::tempdir().unwrap();
     let (traffic, _) = simulate(dir.path(), 4242, 3);
     let opts = all_accounts();
-    let whole = scan(&[traffic.clone()], &opts, &NoProgress)
+    let whole = scan(std::slice::from_ref(&traffic), &opts, &NoProgress)
         .unwrap()
         .without_timing();
     assert!(whole.stats.records > 1000);
@@ -58,7 +58,9 @@ fn sharded_profile_and_link_equal_one_scan() {
         let shards = shard(&traffic, dir.path(), n);
         let mut merged = chokepoint_distill::ProfileSet::default();
         for (i, s) in shards.iter().enumerate() {
-            let set = chokepoint_distill::profile_inputs(&[s.clone()], &opts, &NoProgress).unwrap();
+            let set =
+                chokepoint_distill::profile_inputs(std::slice::from_ref(s), &opts, &NoProgress)
+                    .unwrap();
             let pf = dir.path().join(format!("p-{n}-{i}.profiles"));
             profiles_file::write(
                 &set,
@@ -171,7 +173,7 @@ fn bad_input_is_counted_with_place_and_nothing_before_is_lost() {
     let mut bytes = body.into_bytes();
     bytes.extend_from_slice(b"\xff\xfe\x00garbage\n");
     std::fs::write(&p, &bytes).unwrap();
-    let r = scan(&[p.clone()], &all_accounts(), &NoProgress).unwrap();
+    let r = scan(std::slice::from_ref(&p), &all_accounts(), &NoProgress).unwrap();
     assert_eq!(r.stats.records, 2);
     assert_eq!(r.stats.bad_records, 4);
     let samples = r.stats.bad_record_samples.join("\n");
@@ -252,7 +254,7 @@ fn csv_and_parquet_give_the_same_profiles_as_jsonl() {
     )
     .unwrap();
     let opts = all_accounts();
-    let a = scan(&[jsonl.clone()], &opts, &NoProgress)
+    let a = scan(std::slice::from_ref(&jsonl), &opts, &NoProgress)
         .unwrap()
         .without_timing();
     let b = scan(&[parquet], &opts, &NoProgress)

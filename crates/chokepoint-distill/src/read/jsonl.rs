@@ -147,10 +147,7 @@ fn profile_block(
 ) -> Result<ProfileSet, DistillError> {
     let mut set = ProfileSet::default();
     set.stats.bytes = b.data.len() as u64;
-    let mut line_no = b.first_line;
-    for line in b.data.split(|&c| c == b'\n') {
-        let this = line_no;
-        line_no += 1;
+    for (line, this) in b.data.split(|&c| c == b'\n').zip(b.first_line..) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
