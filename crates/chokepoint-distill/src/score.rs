@@ -398,9 +398,7 @@ pub fn score(
         };
         let e = s.entry("load_balanced_timing").or_default();
         *e = e.max(group_timing);
-        let records: Vec<u64> = members.iter().map(|&a| profiles[a].records).collect();
         s.insert("spread_thin", ramp(k, 5.0, 50.0));
-        let _ = records;
         // A declared organisation shared by (nearly) the whole group.
         let mut orgs: BTreeMap<&str, usize> = BTreeMap::new();
         for &a in members {
@@ -437,7 +435,6 @@ pub fn score(
 
     // Accounts.
     let mut findings = Vec::with_capacity(profiles.len());
-    let mut account_score = vec![0.0; profiles.len()];
     for (a, p) in profiles.iter().enumerate() {
         let comp = g.component_of[a];
         let campaign = comp.and_then(|c| campaign_id[c].clone());
@@ -448,7 +445,6 @@ pub fn score(
             None => own[a],
         };
         let score = (score * 1e9).round() / 1e9;
-        account_score[a] = score;
         let flagged = score >= cfg.threshold;
         let (s, f) = &per[a];
         let mut reasons = account_reasons(f, s);
