@@ -114,25 +114,30 @@ pub struct ServeArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum OrgCommand {
     /// Add an organisation.
+    #[command(after_help = "Example:\n  chokepoint intel org add lab-b")]
     Add { name: String },
     /// List organisations.
+    #[command(after_help = "Example:\n  chokepoint intel org list --format json")]
     List,
 }
 
 #[derive(Debug, clap::Subcommand)]
 pub enum KeyCommand {
     /// Create an API key for an organisation; prints the secret once.
+    #[command(after_help = "Example:\n  chokepoint intel key create --org lab-b")]
     Create {
         #[arg(long)]
         org: String,
     },
     /// Revoke an API key by its id.
+    #[command(after_help = "Example:\n  chokepoint intel key revoke k-3f2a9c")]
     Revoke { key_id: String },
 }
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CollectionCommand {
     /// Add a collection; prints its id.
+    #[command(after_help = "Example:\n  chokepoint intel collection add distillation --description 'shared campaign indicators'")]
     Add {
         title: String,
         #[arg(long)]

@@ -29,8 +29,18 @@ pub struct Global {
         default_value = "chokepoint.db"
     )]
     pub db: PathBuf,
-    /// Output format: `text` for people, `json` for programs.
-    #[arg(long, global = true, value_enum, default_value = "text")]
+    /// Output format: `text` for people, `json` for programs (`simulate traffic` also takes
+    /// `jsonl` or `parquet`: the encoding of the records it writes).
+    #[arg(
+        long = "format",
+        id = "format",
+        global = true,
+        value_enum,
+        default_value = "text"
+    )]
+    pub format_arg: FormatArg,
+    /// The summary format, resolved from `--format` by [`Global::resolve`].
+    #[arg(skip = Format::Text)]
     pub format: Format,
     /// More log output (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -40,11 +50,40 @@ pub struct Global {
     pub quiet: bool,
 }
 
-/// `--format` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
+}
+
+/// `--format` values as typed. `jsonl` and `parquet` name a records encoding and are only
+/// meaningful to `simulate traffic` (the issue's `simulate traffic --format jsonl|parquet`);
+/// one flag with a wider value set avoids two clashing `--format` flags in clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Jsonl,
+    Parquet,
+}
+
+impl Global {
+    /// Resolves `--format` for `command`: records encodings are refused outside
+    /// `simulate traffic`, where the summary is then printed as text.
+    fn resolve(mut self, command: &Command) -> anyhow::Result<Self> {
+        let records_command = matches!(command, Command::Simulate(_));
+        self.format = match self.format_arg {
+            FormatArg::Json => Format::Json,
+            FormatArg::Text => Format::Text,
+            FormatArg::Jsonl | FormatArg::Parquet if records_command => Format::Text,
+            FormatArg::Jsonl | FormatArg::Parquet => anyhow::bail!(
+                "--format: `jsonl` and `parquet` are records encodings for `simulate traffic`; \
+                 this command prints `text` or `json`"
+            ),
+        };
+        Ok(self)
+    }
 }
 
 impl From<Format> for OutputFormat {
@@ -143,10 +182,22 @@ fn dispatch(command: Command, global: &Global) -> anyhow::Result<Outcome> {
 pub fn run_line(args: &[&str]) -> anyhow::Result<Outcome> {
     let cli = Cli::try_parse_from(std::iter::once("chokepoint").chain(args.iter().copied()))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    dispatch(cli.command, &cli.global)
+    let global = cli.global.resolve(&cli.command)?;
+    dispatch(cli.command, &global)
+}
+
+/// Restores the default SIGPIPE action so that `chokepoint ... | head` ends quietly, as Unix
+/// tools do, instead of panicking in `println!` on a closed pipe (Rust ignores SIGPIPE).
+fn die_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread exists; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 fn main() -> ExitCode {
+    die_quietly_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -156,7 +207,10 @@ fn main() -> ExitCode {
         }
     };
     ui::init_logging(cli.global.verbose, cli.global.quiet);
-    let result = dispatch(cli.command, &cli.global);
+    let result = cli
+        .global
+        .resolve(&cli.command)
+        .and_then(|global| dispatch(cli.command, &global));
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
@@ -164,5 +218,42 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every command, at every depth, shows an example in `--help` (the project's rule).
+    #[test]
+    fn every_command_has_an_example() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            let help = cmd.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            if !help.contains("Example") {
+                missing.push(path.clone());
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() != "help" {
+                    walk(sub, &path, missing);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "no example in --help: {missing:?}");
+    }
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn records_encodings_are_refused_outside_simulate() {
+        let err = run_line(&["distill", "scan", "x.jsonl", "--format", "parquet"]).unwrap_err();
+        assert!(err.to_string().contains("records encodings"), "{err}");
     }
 }

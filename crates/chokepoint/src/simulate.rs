@@ -1,7 +1,7 @@
 //! `chokepoint simulate`: simulated, labelled inputs for the other modules.
 
 use crate::ui::{AtomicFile, Bar};
-use crate::{Format, Global, Outcome};
+use crate::{Format, FormatArg, Global, Outcome};
 use chokepoint_sim::traffic::{self, Scale, TrafficConfig};
 use std::path::PathBuf;
 
@@ -27,6 +27,15 @@ pub enum RecordFormat {
     Parquet,
 }
 
+impl RecordFormat {
+    fn name(self) -> &'static str {
+        match self {
+            RecordFormat::Jsonl => "jsonl",
+            RecordFormat::Parquet => "parquet",
+        }
+    }
+}
+
 /// `--scale` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ScaleArg {
@@ -46,8 +55,8 @@ pub struct TrafficArgs {
     /// Where to write one label line per account.
     #[arg(long)]
     pub labels: PathBuf,
-    /// Encoding of the records file (default: from the extension of --out, else jsonl).
-    /// Named `--format` after the issue; the global `--format text|json` is the summary's.
+    /// Encoding of the records file when `--format` is not `jsonl` or `parquet` (default: from
+    /// the extension of --out, else jsonl). `--format jsonl|parquet` is the usual spelling.
     #[arg(long = "records-format", alias = "encoding", value_enum)]
     pub records_format: Option<RecordFormat>,
     /// Dataset size.
@@ -88,7 +97,21 @@ fn run_traffic(a: TrafficArgs, global: &Global) -> anyhow::Result<Outcome> {
     if let Some(start) = a.start {
         cfg.start = start;
     }
-    let format = a.records_format.unwrap_or_else(|| {
+    let from_flag = match global.format_arg {
+        FormatArg::Jsonl => Some(RecordFormat::Jsonl),
+        FormatArg::Parquet => Some(RecordFormat::Parquet),
+        FormatArg::Text | FormatArg::Json => None,
+    };
+    if let (Some(a), Some(b)) = (from_flag, a.records_format) {
+        if a != b {
+            anyhow::bail!(
+                "--format {} and --records-format {} disagree",
+                a.name(),
+                b.name()
+            );
+        }
+    }
+    let format = from_flag.or(a.records_format).unwrap_or_else(|| {
         if a.out
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
