@@ -92,7 +92,7 @@ impl Default for MatchConfig {
         MatchConfig {
             match_threshold: 0.88,
             review_threshold: 0.72,
-            candidates: 24,
+            candidates: 12,
             max_hits: 10,
         }
     }
@@ -135,6 +135,144 @@ struct Prepared {
     pairs: Vec<String>,
     legal: Vec<LegalClass>,
     initials: String,
+    /// Interned comparison units of the tokens and the pairs (list names only; empty for a
+    /// query): the per-query similarity cache is keyed by them.
+    units: Vec<u32>,
+    pair_units: Vec<u32>,
+}
+
+/// A string compared by [`token_sim_text`] (a token, or two adjacent tokens joined), with a
+/// letter histogram for a cheap upper bound of its Jaro-Winkler similarity.
+#[derive(Debug, Clone)]
+struct Unit {
+    text: String,
+    phon: String,
+    script: Script,
+    hist: [u8; 37],
+}
+
+impl Unit {
+    fn new(text: &str, phon: &str, script: Script) -> Unit {
+        let mut hist = [0u8; 37];
+        for b in text.bytes() {
+            let i = match b {
+                b'a'..=b'z' => (b - b'a') as usize,
+                b'0'..=b'9' => 26 + (b - b'0') as usize,
+                _ => 36,
+            };
+            hist[i] = hist[i].saturating_add(1);
+        }
+        Unit {
+            text: text.to_string(),
+            phon: phon.to_string(),
+            script,
+            hist,
+        }
+    }
+}
+
+/// Similarity of two units: [`token_sim_text`], skipped when an upper bound of the
+/// Jaro-Winkler similarity (from shared letters and the common prefix) cannot reach the floor.
+fn unit_sim(a: &Unit, b: &Unit) -> f32 {
+    if a.text == b.text {
+        return 1.0;
+    }
+    let arabic = a.script == Script::Arabic || b.script == Script::Arabic;
+    if !arabic {
+        let (la, lb) = (a.text.len(), b.text.len());
+        if la <= 3 || lb <= 3 {
+            return 0.0;
+        }
+        let m: u32 = a
+            .hist
+            .iter()
+            .zip(&b.hist)
+            .map(|(x, y)| (*x).min(*y) as u32)
+            .sum();
+        if m == 0 {
+            return 0.0;
+        }
+        let m = m as f32;
+        let jaro = ((m / la as f32 + m / lb as f32 + 1.0) / 3.0).min(1.0);
+        let prefix = a
+            .text
+            .bytes()
+            .zip(b.text.bytes())
+            .take(4)
+            .take_while(|(x, y)| x == y)
+            .count() as f32;
+        let bound = jaro + prefix * 0.1 * (1.0 - jaro);
+        let phon_eq = !a.phon.is_empty() && a.phon == b.phon && a.phon.len() >= 3;
+        if bound < if phon_eq { 0.7 } else { 0.84 } {
+            return 0.0;
+        }
+    }
+    token_sim_text(&a.text, &a.phon, a.script, &b.text, &b.phon, b.script)
+}
+
+/// One side of a comparison: a token or an adjacent pair of a prepared name, by index.
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Tok(usize),
+    Pair(usize),
+}
+
+/// Per-thread cache of unit similarities for the query being screened: a list unit's
+/// similarity to each query unit is computed once, whichever candidate name it occurs in.
+#[derive(Default)]
+struct SimCache {
+    stamp: Vec<u32>,
+    slot: Vec<u32>,
+    generation: u32,
+    sims: Vec<f32>,
+    /// The query's units: tokens, then pairs.
+    query: Vec<Unit>,
+    n_tokens: usize,
+}
+
+impl SimCache {
+    fn reset(&mut self, q: &Prepared, n_units: usize) {
+        if self.stamp.len() < n_units {
+            self.stamp.resize(n_units, 0);
+            self.slot.resize(n_units, 0);
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.generation = 1;
+        }
+        self.sims.clear();
+        self.query.clear();
+        self.n_tokens = q.tokens.len();
+        for t in &q.tokens {
+            self.query.push(Unit::new(&t.text, &t.phon, t.script));
+        }
+        for p in &q.pairs {
+            self.query.push(Unit::new(p, "", Script::Latin));
+        }
+    }
+
+    fn get(&mut self, units: &[Unit], unit: u32, q: Side) -> f32 {
+        let u = unit as usize;
+        let nq = self.query.len();
+        if self.stamp[u] != self.generation {
+            self.stamp[u] = self.generation;
+            self.slot[u] = self.sims.len() as u32;
+            self.sims.resize(self.sims.len() + nq, f32::NAN);
+        }
+        let k = match q {
+            Side::Tok(i) => i,
+            Side::Pair(i) => self.n_tokens + i,
+        };
+        let at = self.slot[u] as usize + k;
+        let v = self.sims[at];
+        if !v.is_nan() {
+            return v;
+        }
+        let s = unit_sim(&self.query[k], &units[u]);
+        self.sims[at] = s;
+        s
+    }
 }
 
 /// One name or alias of an entry in the index.
@@ -228,6 +366,10 @@ pub struct Screener {
     variants: Vec<Variant>,
     postings: FxMap<u64, Vec<u32>>,
     df: FxMap<String, u32>,
+    /// Weight of every list token (precomputed from `df` and the legal-word check).
+    weights: FxMap<String, f32>,
+    /// Distinct tokens and pairs of all list names (see [`Unit`]).
+    units: Vec<Unit>,
     max_weight: f32,
     n_variants: f32,
     config: MatchConfig,
@@ -238,6 +380,7 @@ pub struct Screener {
 struct Scratch {
     acc: Vec<f32>,
     touched: Vec<u32>,
+    sims: SimCache,
 }
 
 thread_local! {
@@ -317,14 +460,16 @@ pub fn jaro_winkler(a: &str, b: &str) -> f32 {
 }
 
 /// Similarity of two tokens in [0, 1] (see the module documentation).
-fn token_sim(a: &PTok, b: &PTok) -> f32 {
-    token_sim_text(&a.text, &a.phon, a.script, &b.text, &b.phon, b.script)
-}
-
 fn token_sim_text(at: &str, ap: &str, ascr: Script, bt: &str, bp: &str, bscr: Script) -> f32 {
     if at == bt {
         return 1.0;
     }
+    // Symmetric by construction (the greedy Jaro matching is not quite): the cache relies on it.
+    let (at, ap, ascr, bt, bp, bscr) = if at <= bt {
+        (at, ap, ascr, bt, bp, bscr)
+    } else {
+        (bt, bp, bscr, at, ap, ascr)
+    };
     let digits = |s: &str| s.bytes().any(|c| c.is_ascii_digit());
     if digits(at) || digits(bt) {
         return 0.0;
@@ -426,13 +571,38 @@ impl Screener {
             variants: Vec::with_capacity(n_variants),
             postings: FxMap::default(),
             df,
+            weights: FxMap::default(),
+            units: Vec::new(),
             max_weight: (n + 1.0).ln().max(1.0),
             n_variants: n,
             config,
         };
+        s.weights =
+            s.df.keys()
+                .map(|t| (t.clone(), s.compute_weight(t)))
+                .collect();
+        let mut unit_ids: FxMap<(String, Script, bool), u32> = FxMap::default();
+        let mut intern = |units: &mut Vec<Unit>, text: &str, phon: &str, script: Script, pair| {
+            *unit_ids
+                .entry((text.to_string(), script, pair))
+                .or_insert_with(|| {
+                    units.push(Unit::new(text, phon, script));
+                    (units.len() - 1) as u32
+                })
+        };
         for (ei, vs) in normalized.into_iter().enumerate() {
             for (alias, raw, norm) in vs {
-                let prepared = s.prepare(&norm);
+                let mut prepared = s.prepare(&norm);
+                prepared.units = prepared
+                    .tokens
+                    .iter()
+                    .map(|t| intern(&mut s.units, &t.text, &t.phon, t.script, false))
+                    .collect();
+                prepared.pair_units = prepared
+                    .pairs
+                    .iter()
+                    .map(|p| intern(&mut s.units, p, "", Script::Latin, true))
+                    .collect();
                 let vi = s.variants.len() as u32;
                 for k in s.keys(&prepared, false) {
                     s.postings.entry(k).or_default().push(vi);
@@ -518,6 +688,13 @@ impl Screener {
     }
 
     fn weight(&self, token: &str) -> f32 {
+        if let Some(&w) = self.weights.get(token) {
+            return w;
+        }
+        self.compute_weight(token)
+    }
+
+    fn compute_weight(&self, token: &str) -> f32 {
         if self.normalizer.is_legal_word(token) {
             return LEGAL_WORD_WEIGHT;
         }
@@ -551,6 +728,8 @@ impl Screener {
             tokens,
             pairs,
             legal: norm.legal_forms.clone(),
+            units: Vec::new(),
+            pair_units: Vec::new(),
         }
     }
 
@@ -600,49 +779,74 @@ impl Screener {
         let mut hits: Vec<Hit> = Vec::new();
         if !q.tokens.is_empty() {
             let candidates = self.candidates(&q);
-            // Best variant per entry (scores only), then explanations for the hits.
-            let mut best: FxMap<u32, (f32, u32)> = FxMap::default();
-            for vi in candidates {
-                let v = &self.variants[vi as usize];
-                let entry = &self.entries[v.entry as usize];
-                let (score, _, _) =
-                    self.score(&q, &v.prepared, country.as_deref(), &entry.countries, false);
-                let slot = best.entry(v.entry).or_insert((-1.0, vi));
-                if score > slot.0 {
-                    *slot = (score, vi);
-                }
-            }
             let qtext = norm.text();
-            for (ei, (score, vi)) in best {
-                if score < self.config.review_threshold {
-                    continue;
+            SCRATCH.with(|cell| {
+                let mut scratch = cell.borrow_mut();
+                let cache = &mut scratch.sims;
+                cache.reset(&q, self.units.len());
+                // Best variant per entry (scores only)...
+                let mut best: Vec<(f32, u32, u32)> = Vec::with_capacity(candidates.len());
+                for vi in candidates {
+                    let v = &self.variants[vi as usize];
+                    let entry = &self.entries[v.entry as usize];
+                    let (score, _, _) = self.score(
+                        &q,
+                        &v.prepared,
+                        country.as_deref(),
+                        &entry.countries,
+                        false,
+                        Some(&mut *cache),
+                    );
+                    match best.iter_mut().find(|b| b.1 == v.entry) {
+                        Some(b) if score > b.0 => *b = (score, v.entry, vi),
+                        Some(_) => {}
+                        None => best.push((score, v.entry, vi)),
+                    }
                 }
-                let v = &self.variants[vi as usize];
-                let e = &self.entries[ei as usize];
-                let (score, features, tokens) =
-                    self.score(&q, &v.prepared, country.as_deref(), &e.countries, true);
-                hits.push(Hit {
-                    list_id: e.list_id.clone(),
-                    name: e.name.clone(),
-                    source: e.source.clone(),
-                    score,
-                    decision: self.decide(score),
-                    explanation: Explanation {
-                        matched_variant: v.raw.clone(),
-                        variant_kind: if v.alias { "alias" } else { "name" }.into(),
-                        query_normalized: qtext.clone(),
-                        variant_normalized: v
-                            .prepared
-                            .tokens
-                            .iter()
-                            .map(|t| t.text.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                        features,
-                        tokens,
-                    },
+                best.retain(|b| b.0 >= self.config.review_threshold);
+                best.sort_by(|a, b| {
+                    b.0.total_cmp(&a.0).then_with(|| {
+                        self.entries[a.1 as usize]
+                            .list_id
+                            .cmp(&self.entries[b.1 as usize].list_id)
+                    })
                 });
-            }
+                best.truncate(self.config.max_hits);
+                // ...then explanations for the hits kept.
+                for (_, ei, vi) in best {
+                    let v = &self.variants[vi as usize];
+                    let e = &self.entries[ei as usize];
+                    let (score, features, tokens) = self.score(
+                        &q,
+                        &v.prepared,
+                        country.as_deref(),
+                        &e.countries,
+                        true,
+                        Some(&mut *cache),
+                    );
+                    hits.push(Hit {
+                        list_id: e.list_id.clone(),
+                        name: e.name.clone(),
+                        source: e.source.clone(),
+                        score,
+                        decision: self.decide(score),
+                        explanation: Explanation {
+                            matched_variant: v.raw.clone(),
+                            variant_kind: if v.alias { "alias" } else { "name" }.into(),
+                            query_normalized: qtext.clone(),
+                            variant_normalized: v
+                                .prepared
+                                .tokens
+                                .iter()
+                                .map(|t| t.text.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                            features,
+                            tokens,
+                        },
+                    });
+                }
+            });
         }
         hits.sort_by(|a, b| {
             b.score
@@ -668,18 +872,25 @@ impl Screener {
         }
         let country = country.map(crate::lists::country_code);
         let mut best: FxMap<u32, f32> = FxMap::default();
-        for vi in self.candidates(&q) {
-            let v = &self.variants[vi as usize];
-            let (score, _, _) = self.score(
-                &q,
-                &v.prepared,
-                country.as_deref(),
-                &self.entries[v.entry as usize].countries,
-                false,
-            );
-            let slot = best.entry(v.entry).or_insert(0.0);
-            *slot = slot.max(score);
-        }
+        let candidates = self.candidates(&q);
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let cache = &mut scratch.sims;
+            cache.reset(&q, self.units.len());
+            for vi in candidates {
+                let v = &self.variants[vi as usize];
+                let (score, _, _) = self.score(
+                    &q,
+                    &v.prepared,
+                    country.as_deref(),
+                    &self.entries[v.entry as usize].countries,
+                    false,
+                    Some(&mut *cache),
+                );
+                let slot = best.entry(v.entry).or_insert(0.0);
+                *slot = slot.max(score);
+            }
+        });
         best.into_iter()
             .map(|(e, s)| (self.entries[e as usize].list_id.clone(), s))
             .collect()
@@ -701,6 +912,7 @@ impl Screener {
                     country,
                     &self.entries[v.entry as usize].countries,
                     false,
+                    None,
                 )
                 .0
             })
@@ -743,15 +955,15 @@ impl Screener {
         lists.sort_by_key(|l| l.len());
         // Very common keys (`technology`, `beijing`) are skipped once rarer ones were seen:
         // they would add thousands of candidates and no discrimination.
-        let common = ((self.n_variants as usize) / 20).max(2000);
+        let common = ((self.n_variants as usize) / 64).max(256);
         SCRATCH.with(|cell| {
             let mut s = cell.borrow_mut();
-            let Scratch { acc, touched } = &mut *s;
+            let Scratch { acc, touched, .. } = &mut *s;
             if acc.len() < self.variants.len() {
                 acc.resize(self.variants.len(), 0.0);
             }
             for (i, list) in lists.iter().enumerate() {
-                if i >= 2 && list.len() > common {
+                if i >= 1 && list.len() > common {
                     break;
                 }
                 let w = (self.n_variants / list.len() as f32).ln().max(0.1);
@@ -786,9 +998,25 @@ impl Screener {
         country: Option<&str>,
         entry_countries: &[String],
         explain: bool,
+        cache: Option<&mut SimCache>,
     ) -> (f32, Features, Vec<TokenMatch>) {
-        let (q_best, q_to) = best_per_token(q, e, explain);
-        let (e_best, _) = best_per_token(e, q, false);
+        let (q_best, q_to, e_best) = match cache {
+            Some(c) => {
+                let units = &self.units;
+                let unit = |s: Side| match s {
+                    Side::Tok(i) => e.units[i],
+                    Side::Pair(i) => e.pair_units[i],
+                };
+                let (qb, qt) = best_per_token(q, e, explain, &mut |x, y| c.get(units, unit(y), x));
+                let (eb, _) = best_per_token(e, q, false, &mut |x, y| c.get(units, unit(x), y));
+                (qb, qt, eb)
+            }
+            None => {
+                let (qb, qt) = best_per_token(q, e, explain, &mut |x, y| side_sim(q, x, e, y));
+                let (eb, _) = best_per_token(e, q, false, &mut |x, y| side_sim(e, x, q, y));
+                (qb, qt, eb)
+            }
+        };
         let cover = |toks: &[PTok], best: &[f32]| {
             let total: f32 = toks.iter().map(|t| t.weight).sum();
             if total <= 0.0 {
@@ -882,8 +1110,14 @@ impl Screener {
 }
 
 /// For each token of `a`, its best similarity among `b`'s tokens and joined pairs (and of
-/// `a`'s joined pairs against `b`'s tokens), with the `b` text it matched.
-fn best_per_token(a: &Prepared, b: &Prepared, explain: bool) -> (Vec<f32>, Vec<String>) {
+/// `a`'s joined pairs against `b`'s tokens), with the `b` text it matched. `sim(a side, b side)`
+/// gives the similarity of two units (computed, or read from the per-query cache).
+fn best_per_token(
+    a: &Prepared,
+    b: &Prepared,
+    explain: bool,
+    sim: &mut dyn FnMut(Side, Side) -> f32,
+) -> (Vec<f32>, Vec<String>) {
     let mut best = vec![0.0f32; a.tokens.len()];
     // The matched text is kept only for explanations (allocation in the hot loop otherwise).
     let mut to = vec![String::new(); if explain { a.tokens.len() } else { 0 }];
@@ -893,8 +1127,8 @@ fn best_per_token(a: &Prepared, b: &Prepared, explain: bool) -> (Vec<f32>, Vec<S
         }
     };
     for (i, t) in a.tokens.iter().enumerate() {
-        for u in &b.tokens {
-            let s = token_sim(t, u);
+        for (j, u) in b.tokens.iter().enumerate() {
+            let s = sim(Side::Tok(i), Side::Tok(j));
             if s > best[i] {
                 best[i] = s;
                 note(&mut to, i, &u.text);
@@ -904,8 +1138,8 @@ fn best_per_token(a: &Prepared, b: &Prepared, explain: bool) -> (Vec<f32>, Vec<S
             }
         }
         if best[i] < 0.95 && t.text.len() >= 4 {
-            for pair in &b.pairs {
-                let s = token_sim_text(&t.text, &t.phon, t.script, pair, "", Script::Latin);
+            for (j, pair) in b.pairs.iter().enumerate() {
+                let s = sim(Side::Tok(i), Side::Pair(j));
                 if s > best[i] {
                     best[i] = s;
                     note(&mut to, i, pair);
@@ -914,15 +1148,15 @@ fn best_per_token(a: &Prepared, b: &Prepared, explain: bool) -> (Vec<f32>, Vec<S
         }
     }
     // a's joined pairs against b's tokens (`hua wei` vs `huawei`).
-    for (i, pair) in a.pairs.iter().enumerate() {
+    for i in 0..a.pairs.len() {
         if best[i] >= 0.95 && best[i + 1] >= 0.95 {
             continue;
         }
-        for u in &b.tokens {
+        for (j, u) in b.tokens.iter().enumerate() {
             if u.text.len() < 4 {
                 continue;
             }
-            let s = token_sim_text(pair, "", Script::Latin, &u.text, &u.phon, u.script);
+            let s = sim(Side::Pair(i), Side::Tok(j));
             if s > best[i] && s > best[i + 1] {
                 best[i] = best[i].max(s);
                 best[i + 1] = best[i + 1].max(s);
@@ -932,6 +1166,19 @@ fn best_per_token(a: &Prepared, b: &Prepared, explain: bool) -> (Vec<f32>, Vec<S
         }
     }
     (best, to)
+}
+
+/// The similarity of two sides of two prepared names, computed.
+fn side_sim(a: &Prepared, x: Side, b: &Prepared, y: Side) -> f32 {
+    fn part(p: &Prepared, s: Side) -> (&str, &str, Script) {
+        match s {
+            Side::Tok(i) => (&p.tokens[i].text, &p.tokens[i].phon, p.tokens[i].script),
+            Side::Pair(i) => (&p.pairs[i], "", Script::Latin),
+        }
+    }
+    let (at, ap, asc) = part(a, x);
+    let (bt, bp, bsc) = part(b, y);
+    token_sim_text(at, ap, asc, bt, bp, bsc)
 }
 
 #[cfg(test)]

@@ -377,7 +377,12 @@ struct RawToken {
 
 /// Steps 1–3: NFKC, lower case, transliteration, punctuation, single-letter runs.
 fn raw_tokens(name: &str) -> Vec<RawToken> {
-    let folded: String = name.nfkc().collect::<String>().to_lowercase();
+    // NFKC changes nothing in ASCII: skip it (most queries).
+    let folded: String = if name.is_ascii() {
+        name.to_ascii_lowercase()
+    } else {
+        name.nfkc().collect::<String>().to_lowercase()
+    };
     let mut out: Vec<RawToken> = Vec::new();
     let mut cur = String::new();
     let mut cur_script = Script::Latin;
@@ -599,7 +604,7 @@ impl Normalizer {
             && self
                 .legal_words
                 .iter()
-                .any(|w| w.len() >= 5 && strsim::jaro_winkler(w, token) >= 0.88)
+                .any(|w| w.len() >= 5 && crate::matcher::jaro_winkler(w, token) >= 0.88)
     }
 
     /// The canonical form of a word (itself when it has no synonym).
