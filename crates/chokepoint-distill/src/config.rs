@@ -134,6 +134,14 @@ pub struct Weights {
     pub output_harvesting: f64,
     /// Weak-verification tiers (free, edu, startup programmes) used to farm accounts.
     pub weak_tiers: f64,
+    /// Prompts spread evenly over many capability areas (coding, maths, reasoning, tools...):
+    /// a training-data harvest covers the curriculum; a product uses one or two areas.
+    pub capability_breadth: f64,
+    /// Members of a group active in the same minutes far more often than their own hourly
+    /// activity explains: one scheduler driving many accounts.
+    pub synchronised_timing: f64,
+    /// The whole group on one exact client stack (user agent) that few accounts outside it use.
+    pub shared_client_stack: f64,
 }
 
 impl Default for Weights {
@@ -150,6 +158,9 @@ impl Default for Weights {
             model_release_jump: 0.3,
             output_harvesting: 0.05,
             weak_tiers: 0.1,
+            capability_breadth: 0.1,
+            synchronised_timing: 0.2,
+            shared_client_stack: 0.1,
         }
     }
 }
@@ -184,6 +195,9 @@ impl Config {
             ("model_release_jump", w.model_release_jump),
             ("output_harvesting", w.output_harvesting),
             ("weak_tiers", w.weak_tiers),
+            ("capability_breadth", w.capability_breadth),
+            ("synchronised_timing", w.synchronised_timing),
+            ("shared_client_stack", w.shared_client_stack),
         ] {
             if !(0.0..=5.0).contains(&v) || !v.is_finite() {
                 return Err(format!("`weights.{k}` = {v} is outside [0, 5]"));

@@ -2,11 +2,13 @@
 //!
 //! A distillation campaign needs two things, and the score asks for both:
 //! - **harvesting content**: templated prompts shared across accounts, chain-of-thought
-//!   elicitation, long completions for short prompts, a rush to a newly released model;
+//!   elicitation, long completions for short prompts, a rush to a newly released model,
+//!   and prompts spread over the whole curriculum of capability areas;
 //! - **coordinated evasion**: accounts created in bursts, young accounts, rotating proxy
 //!   infrastructure, payment methods shared across nominally unrelated accounts,
-//!   round-the-clock load-balanced timing, many accounts each kept small, weak-verification
-//!   tiers.
+//!   round-the-clock load-balanced timing, members active in the same minutes, one client
+//!   stack used by the group and few others, many accounts each kept small,
+//!   weak-verification tiers.
 //!
 //! Each side's evidence is `E = sum(weight * signal)`, turned into `1 - exp(-2E)`; the score is
 //! the geometric mean of the two sides. An evaluation harness (all content, no evasion) or an
@@ -28,7 +30,7 @@ use crate::read::ReadStats;
 use crate::report::{AccountFinding, Campaign, Indicators, Report, ReportStats, REPORT_SCHEMA};
 use crate::ScanOptions;
 use chokepoint_core::template::TemplateShingles;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// Own score at which an account counts as a full member of its campaign.
@@ -111,6 +113,84 @@ fn interarrival_cv(p: &Profile) -> Option<f64> {
     Some(var.sqrt() / mean)
 }
 
+/// Capability areas holding at least 5% of an account's requests (`None` under 20 requests).
+fn capability_areas(p: &Profile) -> Option<usize> {
+    (p.records >= 20).then(|| {
+        p.capability_share()
+            .iter()
+            .filter(|(c, share)| *c != Capability::Other && *share >= 0.05)
+            .count()
+    })
+}
+
+/// Minute-level synchrony of a group: how many more (member, member) pairs are active in the
+/// same minute than expected if each member kept its own activity within each hour but chose
+/// its minutes independently. Conditioning on the hour removes shared working days and time
+/// zones (an office is busy at 10:00 together without being driven by one scheduler); what
+/// remains is lockstep. Uses the hash-selected time samples, which select the same
+/// timestamps in every account, so the ratio is unbiased under sampling. `None` when the
+/// expected count is too small to judge (fewer than 20 co-active pairs).
+fn synchrony(profiles: &[Profile], members: &[usize]) -> Option<f64> {
+    const MINUTE: i64 = 60_000;
+    let mut per_minute: HashMap<i64, u32> = HashMap::new();
+    let mut per_hour: HashMap<i64, (f64, f64)> = HashMap::new();
+    for &a in members {
+        let mut minutes: Vec<i64> = profiles[a]
+            .times
+            .sorted_times()
+            .into_iter()
+            .map(|t| t.div_euclid(MINUTE))
+            .collect();
+        minutes.dedup();
+        let mut i = 0;
+        while i < minutes.len() {
+            let hour = minutes[i].div_euclid(60);
+            let j = i + minutes[i..].partition_point(|m| m.div_euclid(60) == hour);
+            let n = (j - i) as f64;
+            let e = per_hour.entry(hour).or_default();
+            e.0 += n;
+            e.1 += n * n;
+            i = j;
+        }
+        for m in minutes {
+            *per_minute.entry(m).or_default() += 1;
+        }
+    }
+    let observed: f64 = per_minute
+        .values()
+        .map(|&c| f64::from(c) * (f64::from(c) - 1.0) / 2.0)
+        .sum();
+    let expected: f64 = per_hour
+        .values()
+        .map(|&(sum, sq)| (sum * sum - sq) / 2.0 / 60.0)
+        .sum();
+    (expected >= 20.0).then(|| observed / expected)
+}
+
+/// How much one exact user agent is the group's own: the share of members whose main user
+/// agent it is, times the share of all accounts with that main user agent that are members.
+/// A popular SDK version is shared by a campaign and thousands of customers (low); a custom
+/// scraper stack used by the whole group and nobody else is 1.
+fn client_stack_exclusivity(
+    profiles: &[Profile],
+    members: &[usize],
+    ua_accounts: &HashMap<&str, usize>,
+) -> f64 {
+    let mut in_group: HashMap<&str, usize> = HashMap::new();
+    for &a in members {
+        if let Some(u) = profiles[a].user_agents.top() {
+            *in_group.entry(u.value.as_str()).or_default() += 1;
+        }
+    }
+    in_group
+        .iter()
+        .map(|(ua, &c)| {
+            let everywhere = ua_accounts.get(ua).copied().unwrap_or(c).max(c);
+            (c as f64 / members.len() as f64) * (c as f64 / everywhere as f64)
+        })
+        .fold(0.0, f64::max)
+}
+
 /// The measured facts about one account, kept for reasons.
 #[derive(Debug, Clone, Default)]
 struct Facts {
@@ -127,6 +207,7 @@ struct Facts {
     cv: Option<f64>,
     release: Option<(String, f64, f64)>,
     weak_tier: bool,
+    capability_areas: Option<usize>,
 }
 
 /// Account-level signal values in [0, 1], by name.
@@ -148,6 +229,7 @@ fn account_signals(
         payment_peers: links.payment_peers,
         hour_entropy: p.hour_entropy(),
         cv: interarrival_cv(p),
+        capability_areas: capability_areas(p),
         ..Facts::default()
     };
     if p.token_records > 0 && p.prompt_tokens > 0 {
@@ -212,6 +294,13 @@ fn account_signals(
     s.insert("load_balanced_timing", 0.5 * timing_entropy + 0.5 * regular);
     s.insert("spread_thin", 0.0);
     s.insert("weak_tiers", if f.weak_tier { 1.0 } else { 0.0 });
+    s.insert(
+        "capability_breadth",
+        f.capability_areas.map_or(0.0, |n| ramp(n as f64, 2.0, 5.0)),
+    );
+    // Group-level only (set on campaigns): synchrony and a shared client stack.
+    s.insert("synchronised_timing", 0.0);
+    s.insert("shared_client_stack", 0.0);
     (s, f)
 }
 
@@ -220,6 +309,7 @@ const CONTENT: &[&str] = &[
     "cot_elicitation",
     "output_harvesting",
     "model_release_jump",
+    "capability_breadth",
 ];
 const COORDINATION: &[&str] = &[
     "creation_burst",
@@ -229,6 +319,8 @@ const COORDINATION: &[&str] = &[
     "load_balanced_timing",
     "spread_thin",
     "weak_tiers",
+    "synchronised_timing",
+    "shared_client_stack",
 ];
 
 fn weight(w: &Weights, name: &str) -> f64 {
@@ -244,6 +336,9 @@ fn weight(w: &Weights, name: &str) -> f64 {
         "load_balanced_timing" => w.load_balanced_timing,
         "spread_thin" => w.spread_thin,
         "weak_tiers" => w.weak_tiers,
+        "capability_breadth" => w.capability_breadth,
+        "synchronised_timing" => w.synchronised_timing,
+        "shared_client_stack" => w.shared_client_stack,
         _ => 0.0,
     }
 }
@@ -329,6 +424,13 @@ fn account_reasons(f: &Facts, s: &BTreeMap<&'static str, f64>) -> Vec<String> {
             f.hour_entropy
         ));
     }
+    if on("capability_breadth") {
+        if let Some(n) = f.capability_areas {
+            r.push(format!(
+                "prompts spread over {n} capability areas (5% or more each)"
+            ));
+        }
+    }
     if f.weak_tier && !r.is_empty() {
         r.push("on a weak-verification tier (free, edu, startup or trial)".into());
     }
@@ -352,6 +454,12 @@ pub fn score(
         .map(|(a, p)| account_signals(p, g, a, bursts[a], &released))
         .collect();
     let own: Vec<f64> = per.iter().map(|(s, _)| combine(s, w, 1.0)).collect();
+    let mut ua_accounts: HashMap<&str, usize> = HashMap::new();
+    for p in profiles {
+        if let Some(u) = p.user_agents.top() {
+            *ua_accounts.entry(u.value.as_str()).or_default() += 1;
+        }
+    }
 
     // Campaign scores from member means and group-level signals.
     struct Scored {
@@ -399,6 +507,27 @@ pub fn score(
         let e = s.entry("load_balanced_timing").or_default();
         *e = e.max(group_timing);
         s.insert("spread_thin", ramp(k, 5.0, 50.0));
+        let sync = if k >= 3.0 {
+            synchrony(profiles, members)
+        } else {
+            None
+        };
+        s.insert(
+            "synchronised_timing",
+            sync.map_or(0.0, |x| ramp(x, 1.5, 6.0)),
+        );
+        s.insert(
+            "shared_client_stack",
+            if k >= 3.0 {
+                ramp(
+                    client_stack_exclusivity(profiles, members, &ua_accounts),
+                    0.3,
+                    0.8,
+                )
+            } else {
+                0.0
+            },
+        );
         // A declared organisation shared by (nearly) the whole group.
         let mut orgs: BTreeMap<&str, usize> = BTreeMap::new();
         for &a in members {
@@ -687,6 +816,27 @@ fn build_campaign(
     if on("load_balanced_timing") {
         ev.push("round-the-clock, load-balanced timing across accounts".into());
     }
+    if on("synchronised_timing") {
+        ev.push(format!(
+            "members active in the same minutes far more often than chance (synchrony signal {:.2})",
+            s.get("synchronised_timing").copied().unwrap_or(0.0)
+        ));
+    }
+    if on("shared_client_stack") {
+        ev.push(format!(
+            "one client stack for the group, rare elsewhere: {}",
+            top(&uas, 1).join("")
+        ));
+    }
+    if on("capability_breadth") {
+        ev.push(format!(
+            "prompts cover {} capability areas (5% or more each)",
+            capabilities
+                .iter()
+                .filter(|(c, share)| c.as_str() != "other" && **share >= 0.05)
+                .count()
+        ));
+    }
     let jumps = members
         .iter()
         .filter(|&&a| per[a].1.release.is_some())
@@ -739,6 +889,100 @@ mod tests {
         assert!((ramp(0.3, 0.1, 0.5) - 0.5).abs() < 1e-12);
         assert_eq!(ramp(1.0, 60.0, 3.0), 1.0);
         assert_eq!(ramp(f64::NAN, 0.0, 1.0), 0.0);
+    }
+
+    /// Deterministic pseudo-random minutes for the synthetic profiles below.
+    fn rand(state: &mut u64) -> u64 {
+        *state = chokepoint_core::template::splitmix64(*state);
+        *state
+    }
+
+    fn timed(id: &str, times: &[i64]) -> Profile {
+        let mut p = Profile::new(id);
+        for &t in times {
+            p.times.add(t, 512);
+            p.records += 1;
+        }
+        p
+    }
+
+    #[test]
+    fn synchrony_separates_lockstep_from_shared_office_hours() {
+        const MIN: i64 = 60_000;
+        let mut st = 7u64;
+        // Ten members busy in the same office hours (9-17 h over 10 days), minutes independent.
+        let office: Vec<Profile> = (0..10)
+            .map(|i| {
+                let t: Vec<i64> = (0..10)
+                    .flat_map(|d| (9..17).map(move |h| (d, h)))
+                    .flat_map(|(d, h)| {
+                        (0..4)
+                            .map(|_| (d * 24 + h) * 60 * MIN + (rand(&mut st) % 60) as i64 * MIN)
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                timed(&format!("o{i}"), &t)
+            })
+            .collect();
+        let members: Vec<usize> = (0..10).collect();
+        let r = synchrony(&office, &members).unwrap();
+        assert!((0.6..1.5).contains(&r), "independent minutes: {r}");
+        // The same members driven by one scheduler: each tick fires 6 of the 10 accounts.
+        let ticks: Vec<i64> = (0..300)
+            .map(|_| (rand(&mut st) % (10 * 24 * 60)) as i64 * MIN)
+            .collect();
+        let mut lock: Vec<Vec<i64>> = vec![Vec::new(); 10];
+        for &t in &ticks {
+            for _ in 0..6 {
+                lock[(rand(&mut st) % 10) as usize].push(t + (rand(&mut st) % 20_000) as i64);
+            }
+        }
+        let lockstep: Vec<Profile> = lock
+            .iter()
+            .enumerate()
+            .map(|(i, t)| timed(&format!("l{i}"), t))
+            .collect();
+        let r = synchrony(&lockstep, &members).unwrap();
+        assert!(r > 6.0, "lockstep: {r}");
+        // Too little data to judge.
+        assert!(synchrony(&lockstep[..1], &[0]).is_none());
+    }
+
+    #[test]
+    fn client_stack_counts_only_when_rare_outside_the_group() {
+        let mut ps = Vec::new();
+        for i in 0..100 {
+            let mut p = Profile::new(&format!("a{i}"));
+            let ua = if i < 5 {
+                "harvester/0.3 (custom)"
+            } else {
+                "openai-python/1.40"
+            };
+            p.user_agents.add(ua, 0, 8);
+            ps.push(p);
+        }
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for p in &ps {
+            *counts
+                .entry(p.user_agents.top().unwrap().value.as_str())
+                .or_default() += 1;
+        }
+        let own = client_stack_exclusivity(&ps, &[0, 1, 2, 3, 4], &counts);
+        assert!((own - 1.0).abs() < 1e-12, "{own}");
+        let common = client_stack_exclusivity(&ps, &[10, 11, 12, 13, 14], &counts);
+        assert!(common < 0.1, "{common}");
+    }
+
+    #[test]
+    fn capability_breadth_needs_several_areas() {
+        let mut p = Profile::new("x");
+        p.records = 100;
+        p.capabilities = [0, 95, 5, 0, 0, 0, 0];
+        assert_eq!(capability_areas(&p), Some(2));
+        p.capabilities = [20, 20, 20, 20, 10, 5, 5];
+        assert_eq!(capability_areas(&p), Some(6));
+        p.records = 10;
+        assert_eq!(capability_areas(&p), None);
     }
 
     #[test]
