@@ -280,11 +280,8 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
     ),
     ("production", &["proizvodstvennaya", "proizvodstvennoe"]),
     ("plant", &["zavod"]),
-    ("helicopters", &["vertolety", "vertolyoty"]),
     ("shipbuilding", &["sudostroitelnaya"]),
     ("aircraft", &["aviastroitelnaya"]),
-    ("tactical", &["takticheskoe"]),
-    ("missiles", &["raketnoe", "missile"]),
     ("central", &["tsentralnyi", "tsentralnyy"]),
     ("fund", &["fond"]),
     ("direct", &["pryamykh"]),
@@ -299,6 +296,66 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
     ("the", &[]),
     ("of", &["de", "del", "des", "du"]),
 ];
+
+/// Stems of generic words of organisation names in Russian and Belarusian (in the
+/// romanisation of the pipeline), mapped to the canonical English word: Russian words inflect
+/// (`научно`, `научный`, `научная`), so a stem matches a word that starts with it and has at
+/// most five more letters. Applied after [`SYNONYMS`], to words of six letters or more.
+pub const STEMS: &[(&str, &str)] = &[
+    ("nauchn", "research"),
+    ("issledovatel", "research"),
+    ("issledovan", "research"),
+    ("proizvodstv", "production"),
+    ("korporats", "corporation"),
+    ("obedinenn", "united"),
+    ("obieedinenn", "united"),
+    ("gosudarstvenn", "state"),
+    ("federaln", "federal"),
+    ("tsentraln", "central"),
+    ("natsionaln", "national"),
+    ("mezhdunarodn", "international"),
+    ("rossiisk", "russia"),
+    ("rossiysk", "russia"),
+    ("moskovsk", "moscow"),
+    ("tekhnologi", "technology"),
+    ("tekhnichesk", "technical"),
+    ("universitet", "university"),
+    ("institut", "institute"),
+    ("elektronik", "electronics"),
+    ("elektronn", "electronics"),
+    ("sistem", "systems"),
+    ("aviatsionn", "aviation"),
+    ("aviastroitel", "aircraft"),
+    ("sudostroitel", "shipbuilding"),
+    ("kosmichesk", "space"),
+    ("promyshlenn", "industry"),
+    ("kontsern", "concern"),
+    ("agentstv", "agency"),
+    ("razvedyvateln", "intelligence"),
+    ("razvedk", "intelligence"),
+    ("bezopasnost", "security"),
+    ("upravleni", "directorate"),
+    ("ministerstv", "ministry"),
+    ("oboronn", "defense"),
+    ("kompani", "company"),
+    ("kholding", "holding"),
+    ("menedzhment", "management"),
+    ("konsalting", "consulting"),
+    ("laboratori", "laboratory"),
+    ("investitsi", "investment"),
+    ("birzh", "exchange"),
+];
+
+/// The canonical word of a Russian inflected generic word (see [`STEMS`]).
+fn stem_canonical(word: &str) -> Option<&'static str> {
+    if word.len() < 6 {
+        return None;
+    }
+    STEMS
+        .iter()
+        .find(|(stem, _)| word.starts_with(stem) && word.len() <= stem.len() + 5)
+        .map(|(_, c)| *c)
+}
 
 /// The script a token came from, used to pick the right comparison (Arabic script writes no
 /// short vowels, so its tokens compare on consonant skeletons).
@@ -344,6 +401,10 @@ pub struct Token {
     pub text: String,
     /// The script it was written in.
     pub script: Script,
+    /// For Arabic-script tokens, the phonetic key built letter by letter (so that two letters
+    /// whose transliterations happen to form a Latin digraph, `پ` `ه` → `ph`, stay two
+    /// consonants); empty otherwise.
+    pub skeleton: String,
 }
 
 /// A name after normalisation.
@@ -373,6 +434,8 @@ struct RawToken {
     script: Script,
     /// A single Chinese syllable (candidate for segmentation).
     syllable: bool,
+    /// See [`Token::skeleton`].
+    skeleton: String,
 }
 
 /// Steps 1–3: NFKC, lower case, transliteration, punctuation, single-letter runs.
@@ -386,12 +449,19 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
     let mut out: Vec<RawToken> = Vec::new();
     let mut cur = String::new();
     let mut cur_script = Script::Latin;
-    let flush = |cur: &mut String, script: Script, out: &mut Vec<RawToken>| {
+    let mut skel = String::new();
+    let flush = |cur: &mut String, skel: &mut String, script: Script, out: &mut Vec<RawToken>| {
+        let skeleton = std::mem::take(skel);
         if !cur.is_empty() {
             out.push(RawToken {
                 text: std::mem::take(cur),
                 script,
                 syllable: false,
+                skeleton: if script == Script::Arabic {
+                    skeleton
+                } else {
+                    String::new()
+                },
             });
         }
     };
@@ -408,11 +478,12 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
         match c {
             '\'' | '’' | '‘' | 'ʼ' | '`' | '´' | 'ʻ' => continue,
             '&' => {
-                flush(&mut cur, cur_script, &mut out);
+                flush(&mut cur, &mut skel, cur_script, &mut out);
                 out.push(RawToken {
                     text: "and".into(),
                     script: Script::Latin,
                     syllable: false,
+                    skeleton: String::new(),
                 });
                 continue;
             }
@@ -420,11 +491,11 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
         }
         if c == '市' || c == '省' {
             // Administrative suffixes (city, province) after a place name: not part of a name.
-            flush(&mut cur, cur_script, &mut out);
+            flush(&mut cur, &mut skel, cur_script, &mut out);
             continue;
         }
         if script == Script::Han {
-            flush(&mut cur, cur_script, &mut out);
+            flush(&mut cur, &mut skel, cur_script, &mut out);
             let t = any_ascii::any_ascii_char(c).to_ascii_lowercase();
             let t: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
             if !t.is_empty() {
@@ -432,6 +503,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
                     text: t,
                     script: Script::Han,
                     syllable: true,
+                    skeleton: String::new(),
                 });
             }
             continue;
@@ -448,13 +520,18 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
             if cur.is_empty() || (cur_script == Script::Latin && script != Script::Latin) {
                 cur_script = script;
             }
+            if script == Script::Arabic {
+                skel.push_str(&phonetic_key(&letters));
+            } else {
+                skel.push_str(&letters);
+            }
             cur.push_str(&letters);
             continue;
         }
         // Everything else (spaces, punctuation, symbols) separates tokens.
-        flush(&mut cur, cur_script, &mut out);
+        flush(&mut cur, &mut skel, cur_script, &mut out);
     }
-    flush(&mut cur, cur_script, &mut out);
+    flush(&mut cur, &mut skel, cur_script, &mut out);
     // Runs of two or more Latin tokens that are all pinyin syllables (`Hai Si Ban Dao Ti`) are
     // Chinese written syllable by syllable: segment them like Chinese characters.
     let mut i = 0;
@@ -486,6 +563,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
                     text: s,
                     script: out[i].script,
                     syllable: false,
+                    skeleton: String::new(),
                 });
                 i = j;
                 continue;
@@ -646,6 +724,7 @@ impl Normalizer {
                 tokens.push(Token {
                     text: toks[i].text.clone(),
                     script: toks[i].script,
+                    skeleton: collapse_repeats(&toks[i].skeleton),
                 });
                 i += 1;
                 continue;
@@ -677,11 +756,13 @@ impl Normalizer {
                         tokens.push(Token {
                             text: std::mem::take(&mut pending),
                             script: Script::Han,
+                            skeleton: String::new(),
                         });
                     }
                     tokens.push(Token {
                         text: word,
                         script: Script::Han,
+                        skeleton: String::new(),
                     });
                 }
                 k += taken;
@@ -690,6 +771,7 @@ impl Normalizer {
                 tokens.push(Token {
                     text: pending,
                     script: Script::Han,
+                    skeleton: String::new(),
                 });
             }
             i = end;
@@ -698,6 +780,11 @@ impl Normalizer {
         for t in &mut tokens {
             if let Some(c) = self.synonyms.get(&t.text) {
                 t.text = c.clone();
+                t.skeleton.clear();
+            } else if t.script != Script::Arabic {
+                if let Some(c) = stem_canonical(&t.text) {
+                    t.text = self.canonical(c).to_string();
+                }
             }
         }
         NormalizedName {
@@ -789,6 +876,17 @@ pub const CHINESE_PLACES: &[&str] = &[
     "ningbo",
     "kashgar",
 ];
+
+/// Repeated letters collapsed (`sspp` → `sp`).
+fn collapse_repeats(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// A phonetic key of an ASCII token: a consonant skeleton after folding spellings that sound
 /// alike across romanisations. Rules, applied left to right: `ph`→f, `ck`→k, `kh`/`gh`→(silent, like `h`), `zh`/`dzh`/`dj`

@@ -103,19 +103,22 @@ fn recall_and_false_positive_rate_on_held_out_half() {
     let cross = figures(&cross_q, &cross_r, Some(1));
     eprintln!("tune half: {tune:?}\nholdout half: {hold:?}\nholdout, same-script variants: {same:?}\nholdout, cross-script variants: {cross:?}");
     eprintln!("{}", breakdown(&qs, &rs, 1));
-    // Floors at the measured level (regression guards); the target (recall >= 0.98
-    // at FPR <= 1%) is met on same-script variants only, see the crate's closing note.
+    // The false-positive target (<= 1%) on the held-out half, and floors at the
+    // measured recall (regression guards; the measured figures are in the bench table). Recall
+    // >= 0.98 is met on same-script variants only: cross-script variants whose listed English
+    // name is a translation or a brand (`海思` / `HiSilicon`) are out of reach of
+    // transliteration, see the crate's closing note.
     assert!(
-        same.recall >= 0.97,
+        same.recall >= 0.975,
         "held-out same-script: {same:?}\n{}",
         breakdown(&qs, &rs, 1)
     );
     assert!(
-        hold.false_positive_rate <= 0.03,
+        hold.false_positive_rate <= 0.01,
         "held-out: {hold:?}\n{}",
         breakdown(&qs, &rs, 1)
     );
-    assert!(cross.recall >= 0.40, "held-out cross-script: {cross:?}");
+    assert!(cross.recall >= 0.50, "held-out cross-script: {cross:?}");
 }
 
 #[test]

@@ -1,0 +1,43 @@
+//! Prints how the test list screens names given on the command line (debugging aid).
+use chokepoint_core::NoProgress;
+use chokepoint_screen::{load_list, Encoding, MatchConfig, Screener};
+use std::path::Path;
+
+fn main() {
+    let list = load_list(
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/listed_names.csv"
+        )),
+        Encoding::Utf8,
+    )
+    .expect("list");
+    let s = Screener::build(list.entries, MatchConfig::default(), &NoProgress);
+    for q in std::env::args().skip(1) {
+        let n = chokepoint_screen::normalize::Normalizer::new().normalize(&q);
+        println!("{q:?} -> {:?} {:?}", n.text(), n.legal_forms);
+        let all = s.screen_all_scores(&q, None);
+        let mut all = all;
+        all.sort_by(|a, b| b.1.total_cmp(&a.1));
+        println!("   top: {:?}", &all[..all.len().min(3)]);
+        println!(
+            "   exhaustive best {:.3}",
+            s.best_score_exhaustive(&q, None)
+        );
+        let r = s.screen(&q, None);
+        for h in r.matches.iter().take(2) {
+            println!(
+                "   {} {:.3} {} via {:?} {:?}",
+                h.list_id,
+                h.score,
+                h.name,
+                h.explanation.variant_normalized,
+                h.explanation
+                    .tokens
+                    .iter()
+                    .map(|t| (&t.query, &t.listed, t.similarity))
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+}

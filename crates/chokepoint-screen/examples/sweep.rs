@@ -1,0 +1,52 @@
+//! Recall and false-positive rate of the evaluation set's TUNE half (half 0) at review
+//! thresholds 0.60..0.95: how the default thresholds are chosen. The held-out half is never
+//! read here. `cargo run --release -p chokepoint-screen --example sweep`
+use chokepoint_core::NoProgress;
+use chokepoint_screen::eval::build_eval_set;
+use chokepoint_screen::{load_list, Encoding, MatchConfig, Screener};
+use std::collections::HashMap;
+use std::path::Path;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/listed_names.csv");
+
+fn main() {
+    let list = load_list(Path::new(DATA), Encoding::Utf8).expect("list");
+    let mut natives = HashMap::new();
+    let mut rdr = csv::Reader::from_path(DATA).expect("list");
+    for rec in rdr.records().flatten() {
+        natives.insert(rec[0].to_string(), rec[6].to_string());
+    }
+    let qs: Vec<_> = build_eval_set(&list.entries, &natives, 20_260_501)
+        .into_iter()
+        .filter(|q| q.half == 0)
+        .collect();
+    let s = Screener::build(list.entries, MatchConfig::default(), &NoProgress);
+    // (listed?, expected entry's score, best score)
+    let scored: Vec<(bool, f32, f32)> = qs
+        .iter()
+        .map(|q| {
+            let all = s.screen_all_scores(&q.name, q.country.as_deref());
+            let top = all.iter().map(|x| x.1).fold(0.0f32, f32::max);
+            let exp = q.expected.as_ref().map_or(0.0, |id| {
+                all.iter()
+                    .filter(|x| &x.0 == id)
+                    .map(|x| x.1)
+                    .fold(0.0, f32::max)
+            });
+            (q.expected.is_some(), exp, top)
+        })
+        .collect();
+    let listed = scored.iter().filter(|x| x.0).count() as f64;
+    let unlisted = scored.len() as f64 - listed;
+    println!("tune half: {listed} listed, {unlisted} unlisted");
+    for step in 60..96 {
+        let t = step as f32 / 100.0;
+        let found = scored.iter().filter(|x| x.0 && x.1 >= t).count() as f64;
+        let fp = scored.iter().filter(|x| !x.0 && x.2 >= t).count() as f64;
+        println!(
+            "{t:.2}  recall {:.4}  fpr {:.4}",
+            found / listed,
+            fp / unlisted
+        );
+    }
+}
