@@ -36,6 +36,14 @@ fn main() {
             (q.expected.is_some(), exp, top)
         })
         .collect();
+    if std::env::args().any(|a| a == "--misses") {
+        let t = s.config().review_threshold;
+        for (q, x) in qs.iter().zip(&scored) {
+            if (x.0 && x.1 < t) || (!x.0 && x.2 >= t) {
+                println!("miss {} {:?} {:?} exp {:.2} top {:.2}", q.kind, q.name, q.expected, x.1, x.2);
+            }
+        }
+    }
     let listed = scored.iter().filter(|x| x.0).count() as f64;
     let unlisted = scored.len() as f64 - listed;
     println!("tune half: {listed} listed, {unlisted} unlisted");

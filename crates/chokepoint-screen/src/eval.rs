@@ -643,7 +643,16 @@ pub fn build_eval_set(
                 }
                 push(&mut out, e, t.join(" "), false, "lookalike-brand", k == 0);
                 let mut t = ws.clone();
+                // A coined word that happens to be a word of the entry's own names (`Da` +
+                // `hua` = `Dahua`) would make a listed name, not a look-alike: draw again.
+                let own: Vec<String> = std::iter::once(&e.name)
+                    .chain(&e.aliases)
+                    .flat_map(|n| n.split_whitespace().map(|w| w.to_lowercase()))
+                    .collect();
                 t[i] = coined_chinese_word(&mut rng);
+                while own.contains(&t[i].to_lowercase()) {
+                    t[i] = coined_chinese_word(&mut rng);
+                }
                 if k == 2 {
                     let suffix = rng.pick(LEGAL_SUFFIXES);
                     let core = strip_legal(&t.join(" "));

@@ -823,13 +823,19 @@ impl Screener {
 
     /// Screens one name (with an optional ISO country code as supporting evidence).
     pub fn screen(&self, name: &str, country: Option<&str>) -> NameResult {
-        let norm = self.normalizer.normalize(name);
-        let q = self.prepare(&norm);
         let country = country
             .map(crate::lists::country_code)
             .filter(|c| !c.is_empty());
         let mut hits: Vec<Hit> = Vec::new();
-        if !q.tokens.is_empty() {
+        // The transliterated reading, and the translated one when the name has generic words
+        // of another script (see `Normalizer::translate`): the better hit per entry is kept.
+        let first = self.normalizer.normalize(name);
+        let translated = self.normalizer.translate(&first);
+        for norm in std::iter::once(first).chain(translated) {
+            let q = self.prepare(&norm);
+            if q.tokens.is_empty() {
+                continue;
+            }
             let candidates = self.candidates(&q);
             let qtext = norm.text();
             SCRATCH.with(|cell| {
@@ -900,6 +906,13 @@ impl Screener {
                 }
             });
         }
+        // One hit per entry (the better reading's), best first.
+        hits.sort_by(|a, b| {
+            a.list_id
+                .cmp(&b.list_id)
+                .then_with(|| b.score.total_cmp(&a.score))
+        });
+        hits.dedup_by(|later, kept| later.list_id == kept.list_id);
         hits.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
@@ -918,12 +931,23 @@ impl Screener {
     /// Every candidate entry's best score for a query, below the thresholds too (for tuning
     /// thresholds and for evaluations): `(list_id, score)`.
     pub fn screen_all_scores(&self, name: &str, country: Option<&str>) -> Vec<(String, f32)> {
-        let q = self.prepare(&self.normalizer.normalize(name));
-        if q.tokens.is_empty() {
-            return Vec::new();
-        }
         let country = country.map(crate::lists::country_code);
         let mut best: FxMap<u32, f32> = FxMap::default();
+        let first = self.normalizer.normalize(name);
+        let translated = self.normalizer.translate(&first);
+        for norm in std::iter::once(first).chain(translated) {
+            self.all_scores_into(&norm, country.as_deref(), &mut best);
+        }
+        best.into_iter()
+            .map(|(e, s)| (self.entries[e as usize].list_id.clone(), s))
+            .collect()
+    }
+
+    fn all_scores_into(&self, norm: &NormalizedName, country: Option<&str>, best: &mut FxMap<u32, f32>) {
+        let q = self.prepare(norm);
+        if q.tokens.is_empty() {
+            return;
+        }
         let candidates = self.candidates(&q);
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
@@ -934,7 +958,7 @@ impl Screener {
                 let (score, _, _) = self.score(
                     &q,
                     &v.prepared,
-                    country.as_deref(),
+                    country,
                     &self.entries[v.entry as usize].countries,
                     false,
                     Some(&mut *cache),
@@ -943,15 +967,20 @@ impl Screener {
                 *slot = slot.max(score);
             }
         });
-        best.into_iter()
-            .map(|(e, s)| (self.entries[e as usize].list_id.clone(), s))
-            .collect()
     }
 
     /// The best score of a query against every variant, without the index (for tests that
     /// check the blocking loses nothing).
     pub fn best_score_exhaustive(&self, name: &str, country: Option<&str>) -> f32 {
-        let q = self.prepare(&self.normalizer.normalize(name));
+        let first = self.normalizer.normalize(name);
+        let translated = self.normalizer.translate(&first);
+        std::iter::once(first)
+            .chain(translated)
+            .map(|n| self.exhaustive_reading(&self.prepare(&n), country))
+            .fold(0.0, f32::max)
+    }
+
+    fn exhaustive_reading(&self, q: &Prepared, country: Option<&str>) -> f32 {
         if q.tokens.is_empty() {
             return 0.0;
         }

@@ -297,6 +297,9 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
     ("of", &["de", "del", "des", "du"]),
 ];
 
+/// Short words that may stand on one side of two words run together (`deVenezuela`).
+const FUNCTION_WORDS: &[&str] = &["and", "of", "de", "the", "del", "la", "des", "du", "et"];
+
 /// Stems of generic words of organisation names in Russian and Belarusian (in the
 /// romanisation of the pipeline), mapped to the canonical English word: Russian words inflect
 /// (`научно`, `научный`, `научная`), so a stem matches a word that starts with it and has at
@@ -356,6 +359,158 @@ fn stem_canonical(word: &str) -> Option<&'static str> {
         .find(|(stem, _)| word.starts_with(stem) && word.len() <= stem.len() + 5)
         .map(|(_, c)| *c)
 }
+
+/// Generic words of organisation names written in Arabic script (Persian and Arabic) or in
+/// pinyin, with their usual English rendering in the lists. They give a query a second,
+/// *translated* reading (see [`Normalizer::translate`]): the matcher keeps the better of the
+/// transliterated and the translated reading, so a word that some listed names transliterate
+/// (`بانک ملی` = `Bank Melli`) and others translate (`شرکت ملی نفت` = `National ... Oil Company`)
+/// is found either way. Arabic-script words are normalised by this same pipeline; the article
+/// (`ال`), `لل` and `و` in front of a word are tried off as well. Only generic vocabulary: never a
+/// distinctive word of a particular party.
+pub const TRANSLATIONS: &[(&str, &str)] = &[
+    // Persian
+    ("سازمان", "organization"),
+    ("صنایع", "industries"),
+    ("صنعتی", "industrial"),
+    ("گروه", "group"),
+    ("شرکت", "company"),
+    ("بانک", "bank"),
+    ("ملی", "national"),
+    ("نفت", "oil"),
+    ("گاز", "gas"),
+    ("پتروشیمی", "petrochemical"),
+    ("هواپیمایی", "air"),
+    ("هوایی", "aviation"),
+    ("هوافضا", "aerospace"),
+    ("دفاع", "defense"),
+    ("دفاعی", "defense"),
+    ("انرژی", "energy"),
+    ("اتمی", "atomic"),
+    ("الکترونیک", "electronics"),
+    ("وزارت", "ministry"),
+    ("اطلاعات", "intelligence"),
+    ("امنیت", "security"),
+    ("جمهوری", "republic"),
+    ("اسلامی", "islamic"),
+    ("ایران", "iran"),
+    ("مرکزی", "central"),
+    ("کشتیرانی", "shipping"),
+    ("فولاد", "steel"),
+    ("سازندگی", "construction"),
+    ("قرارگاه", "headquarters"),
+    ("ستاد", "headquarters"),
+    ("تجارت", "trade"),
+    ("بازرگانی", "trading"),
+    ("صادرات", "exports"),
+    ("سپاه", "corps"),
+    ("پاسداران", "guard"),
+    ("انقلاب", "revolutionary"),
+    ("خلیج", "gulf"),
+    ("فارس", "persian"),
+    ("موشکی", "missile"),
+    ("تحقیقات", "research"),
+    ("پژوهشگاه", "research institute"),
+    ("دانشگاه", "university"),
+    ("مهندسی", "engineering"),
+    ("خدمات", "services"),
+    ("تولیدی", "manufacturing"),
+    ("بین‌المللی", "international"),
+    ("کشتی", "ship"),
+    // Arabic
+    ("مصرف", "bank"),
+    ("بنك", "bank"),
+    ("تجاري", "commercial"),
+    ("سوري", "syrian"),
+    ("سورية", "syrian"),
+    ("عربية", "arab"),
+    ("عربي", "arab"),
+    ("طيران", "airlines"),
+    ("مركز", "center"),
+    ("دراسات", "studies"),
+    ("بحوث", "research"),
+    ("علمية", "scientific"),
+    ("شركة", "company"),
+    ("مؤسسة", "establishment"),
+    ("جمعية", "association"),
+    ("حركة", "movement"),
+    ("مقاومة", "resistance"),
+    ("إسلامية", "islamic"),
+    ("إسلامي", "islamic"),
+    ("دولة", "state"),
+    ("حزب", "party"),
+    ("الله", "god"),
+    ("عراق", "iraq"),
+    ("شام", "levant"),
+    ("وطني", "national"),
+    ("وطنية", "national"),
+    ("صناعات", "industries"),
+    ("عسكرية", "military"),
+    ("وزارة", "ministry"),
+    ("دفاع", "defense"),
+    ("نفط", "oil"),
+    ("كهرباء", "electricity"),
+    ("اتصالات", "telecommunications"),
+    ("مجموعة", "group"),
+    ("قابضة", "holding"),
+    ("تجارة", "trading"),
+    ("استثمار", "investment"),
+    ("عامة", "general"),
+    ("جمهورية", "republic"),
+    ("مركزي", "central"),
+    ("شباب", "youth"),
+    // Chinese (pinyin words, after segmentation)
+    ("yun", "cloud"),
+    ("sheji", "design"),
+    ("xianjin", "advanced"),
+    ("touzi", "investment"),
+    ("chuangxin", "innovation"),
+    ("fangzhi", "textile"),
+    ("ruanjian", "software"),
+    ("yingjian", "hardware"),
+    ("weixing", "satellite"),
+    ("nengyuan", "energy"),
+    ("dianli", "power"),
+    ("shiyou", "petroleum"),
+    ("huagong", "chemical"),
+    ("guangdian", "optoelectronic"),
+    ("guangxue", "optical"),
+    ("jingmi", "precision"),
+    ("yiqi", "instrument"),
+    ("shebei", "equipment"),
+    ("cailiao", "materials"),
+    ("shengwu", "biotechnology"),
+    ("yiyao", "pharmaceutical"),
+    ("yiliao", "medical"),
+    ("shiyanshi", "laboratory"),
+    ("xueyuan", "college"),
+    ("jiaoyu", "education"),
+    ("wuliu", "logistics"),
+    ("jinrong", "financial"),
+    ("baoxian", "insurance"),
+    ("zhengquan", "securities"),
+    ("jinchukou", "import export"),
+    ("shangmao", "trading"),
+    ("fazhan", "development"),
+    ("guanli", "management"),
+    ("zixun", "consulting"),
+    ("fuwu", "services"),
+    ("anquan", "security"),
+    ("jiance", "testing"),
+    ("jiliang", "metrology"),
+    ("shuju", "data"),
+    ("jisuanji", "computer"),
+    ("xinpian", "chip"),
+    ("xianshi", "display"),
+    ("chuanganqi", "sensor"),
+    ("jiqiren", "robotics"),
+    ("zidonghua", "automation"),
+    ("qiche", "automotive"),
+    ("hangyun", "shipping"),
+    ("kuangye", "mining"),
+    ("gangtie", "steel"),
+    ("jixie", "machinery"),
+];
 
 /// The script a token came from, used to pick the right comparison (Arabic script writes no
 /// short vowels, so its tokens compare on consonant skeletons).
@@ -587,6 +742,24 @@ fn pinyin_syllables() -> &'static HashSet<String> {
     })
 }
 
+/// Whether a word is a run of pinyin syllables (`zhongxin`, `jicheng`).
+fn is_pinyin_word(w: &str) -> bool {
+    let b = w.len();
+    let mut ok = vec![false; b + 1];
+    ok[0] = true;
+    for i in 0..b {
+        if !ok[i] {
+            continue;
+        }
+        for j in i + 1..=(i + 6).min(b) {
+            if w.is_char_boundary(j) && is_pinyin_syllable(&w[i..j]) {
+                ok[j] = true;
+            }
+        }
+    }
+    ok[b]
+}
+
 fn is_pinyin_syllable(t: &str) -> bool {
     t.len() <= 6 && pinyin_syllables().contains(t)
 }
@@ -604,6 +777,11 @@ pub struct Normalizer {
     max_syllables: usize,
     /// Latin words of legal forms (`joint`, `stock`, `company`, ...).
     legal_words: HashSet<String>,
+    /// Generic words of seven letters or more (synonyms and their canonical words) with their
+    /// canonical word, for [`Normalizer::misspelt_generic`].
+    generic_words: Vec<(String, String)>,
+    /// Normalised word (Arabic-script or pinyin) -> its English words (see [`TRANSLATIONS`]).
+    translations: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl Default for Normalizer {
@@ -654,13 +832,91 @@ impl Normalizer {
                 .map(String::from),
             )
             .collect();
-        Normalizer {
+        let mut n = Normalizer {
             legal_words,
             legal,
             synonyms,
             vocabulary,
             max_syllables: 4,
+            translations: std::collections::HashMap::new(),
+            generic_words: Vec::new(),
+        };
+        let mut generic: Vec<(String, String)> = SYNONYMS
+            .iter()
+            .flat_map(|(canon, words)| {
+                std::iter::once(canon.to_string())
+                    .chain(words.iter().map(|w| w.to_string()))
+                    .map(move |w| (w, canon.to_string()))
+            })
+            .filter(|(w, _)| w.len() >= 7 && w.is_ascii() && !is_pinyin_word(w))
+            .collect();
+        generic.sort();
+        generic.dedup();
+        n.generic_words = generic;
+        let mut translations = std::collections::HashMap::new();
+        for (word, english) in TRANSLATIONS {
+            let key: String = if word.is_ascii() {
+                n.vocabulary.insert(word.to_string());
+                word.to_string()
+            } else {
+                match raw_tokens(word).as_slice() {
+                    [one] => one.text.clone(),
+                    _ => continue,
+                }
+            };
+            let words = english
+                .split_whitespace()
+                .map(|w| n.canonical(w).to_string())
+                .collect();
+            translations.entry(key).or_insert(words);
         }
+        n.translations = translations;
+        n
+    }
+
+    /// The translated reading of a normalised name: its Arabic-script and Chinese generic
+    /// words replaced by their English words ([`TRANSLATIONS`]); `None` when no word has a
+    /// translation. The matcher screens both readings and keeps the better.
+    pub fn translate(&self, name: &NormalizedName) -> Option<NormalizedName> {
+        let mut changed = false;
+        let mut tokens = Vec::with_capacity(name.tokens.len());
+        for t in &name.tokens {
+            let found = match t.script {
+                Script::Arabic => {
+                    let mut keys = vec![t.text.as_str()];
+                    let mut rest = t.text.as_str();
+                    // و (and), ال (the), لل (for the) in front of the word.
+                    if let Some(r) = rest.strip_prefix('w').filter(|r| r.len() >= 3) {
+                        keys.push(r);
+                        rest = r;
+                    }
+                    for p in ["ll", "l"] {
+                        if let Some(r) = rest.strip_prefix(p).filter(|r| r.len() >= 2) {
+                            keys.push(r);
+                            break;
+                        }
+                    }
+                    keys.iter().find_map(|k| self.translations.get(*k))
+                }
+                Script::Han => self.translations.get(&t.text),
+                _ => None,
+            };
+            match found {
+                Some(words) => {
+                    changed = true;
+                    tokens.extend(words.iter().map(|w| Token {
+                        text: w.clone(),
+                        script: Script::Latin,
+                        skeleton: String::new(),
+                    }));
+                }
+                None => tokens.push(t.clone()),
+            }
+        }
+        changed.then(|| NormalizedName {
+            tokens,
+            legal_forms: name.legal_forms.clone(),
+        })
     }
 
     /// Adds words (already normalised Latin tokens) to the segmentation vocabulary.
@@ -685,6 +941,72 @@ impl Normalizer {
                 .any(|w| w.len() >= 5 && crate::matcher::jaro_winkler(w, token) >= 0.88)
     }
 
+    /// A word that is known: in the vocabulary, a generic word, a legal-form word or a
+    /// function word.
+    fn is_known(&self, w: &str) -> bool {
+        self.vocabulary.contains(w)
+            || self.synonyms.contains_key(w)
+            || self.legal_words.contains(w)
+            || FUNCTION_WORDS.contains(&w)
+    }
+
+    /// Step 2b: a long Latin word that is not known but is two known words run together
+    /// (`corporationrostec`, `devenezuela`, `telecommunicationequipment`) is split in two; the
+    /// split with the longer shorter part wins. Known words are never split.
+    fn split_joined(&self, toks: Vec<RawToken>) -> Vec<RawToken> {
+        let mut out = Vec::with_capacity(toks.len() + 1);
+        for t in toks {
+            let w = t.text.as_str();
+            if t.syllable || t.script != Script::Latin || w.len() < 7 || !w.is_ascii() || self.is_known(w) {
+                out.push(t);
+                continue;
+            }
+            let mut best: Option<usize> = None;
+            for i in 2..=w.len() - 2 {
+                let (l, r) = w.split_at(i);
+                let ok_len = |x: &str| x.len() >= 4 || FUNCTION_WORDS.contains(&x);
+                if ok_len(l) && ok_len(r) && self.is_known(l) && self.is_known(r) {
+                    let m = l.len().min(r.len());
+                    if best.is_none_or(|b| m > b.min(w.len() - b)) {
+                        best = Some(i);
+                    }
+                }
+            }
+            match best {
+                Some(i) => {
+                    for part in [&w[..i], &w[i..]] {
+                        out.push(RawToken {
+                            text: part.to_string(),
+                            script: Script::Latin,
+                            syllable: false,
+                            skeleton: String::new(),
+                        });
+                    }
+                }
+                None => out.push(t),
+            }
+        }
+        out
+    }
+
+    /// The canonical generic word a misspelt word stands for (Jaro-Winkler ≥ 0.90 to a
+    /// generic word of the same first letter and a length within two), for words of seven
+    /// letters or more that are not known.
+    fn misspelt_generic(&self, w: &str) -> Option<&str> {
+        // Pinyin words are short syllables apart (`jinheng` / `jicheng`): never guessed at.
+        if w.len() < 7 || !w.is_ascii() || self.vocabulary.contains(w) || is_pinyin_word(w) {
+            return None;
+        }
+        let first = w.as_bytes()[0];
+        self.generic_words
+            .iter()
+            .filter(|(g, _)| g.as_bytes().first() == Some(&first) && g.len().abs_diff(w.len()) <= 2)
+            .map(|(g, c)| (crate::matcher::jaro_winkler(g, w), c))
+            .filter(|(s, _)| *s >= 0.90)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, c)| c.as_str())
+    }
+
     /// The canonical form of a word (itself when it has no synonym).
     pub fn canonical<'a>(&'a self, word: &'a str) -> &'a str {
         self.synonyms.get(word).map(|s| s.as_str()).unwrap_or(word)
@@ -692,7 +1014,7 @@ impl Normalizer {
 
     /// Normalises a name (see the module documentation for the steps).
     pub fn normalize(&self, name: &str) -> NormalizedName {
-        let mut toks = raw_tokens(name);
+        let mut toks = self.split_joined(raw_tokens(name));
         let mut legal_forms = Vec::new();
         // Step 4: legal forms at either end, repeatedly, while the name proper keeps a token.
         loop {
@@ -784,6 +1106,9 @@ impl Normalizer {
             } else if t.script != Script::Arabic {
                 if let Some(c) = stem_canonical(&t.text) {
                     t.text = self.canonical(c).to_string();
+                } else if let Some(c) = self.misspelt_generic(&t.text) {
+                    // `inrdustries` -> `industry`: a typo must not hide a generic word.
+                    t.text = c.to_string();
                 }
             }
         }

@@ -69,9 +69,9 @@ fn breakdown(qs: &[LabelledQuery], rs: &[NameResult], half: u8) -> String {
 }
 
 /// Variants written in another script than the list's (Chinese characters, Cyrillic, Arabic
-/// script, or pinyin syllables of a Chinese name whose listed English name is a translation).
+/// script), or their romanisation (pinyin syllables, Cyrillic romanised letter by letter).
 fn cross_script(q: &LabelledQuery) -> bool {
-    matches!(q.kind.as_str(), "native-script" | "pinyin")
+    matches!(q.kind.as_str(), "native-script" | "pinyin" | "romanisation")
 }
 
 #[test]
