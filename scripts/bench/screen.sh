@@ -4,7 +4,7 @@
 #    split in two halves by a hash of their id; thresholds are chosen on the TUNE half, every
 #    figure in the table is on the HELD-OUT half;
 #  * speed on a 30k-entry list with QUERIES queries (default 1M) on all cores (rayon); rapidfuzz
-#    with process.cdist(workers=2) on RAPIDFUZZ_QUERIES of the same queries (default 2000).
+#    with process.cdist(workers=2) on RAPIDFUZZ_QUERIES of the same queries (default 500).
 #    Wall-clock and CPU-time throughput are both printed: on a shared machine the wall clock
 #    measures the neighbours too, "q/CPU-s x 2" is what two free cores give.
 # Writes a table to stdout and to $OUT/table.md.
@@ -17,7 +17,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/chokepoint-target}"
 mkdir -p "$OUT"
 scripts/setup >/dev/null
 cargo bench -q -p chokepoint-screen --bench screen -- --out "$OUT" --queries "$QUERIES" > "$OUT/chokepoint.stdout"
-/var/tmp/chokepoint-venv/bin/python scripts/bench/screen_rapidfuzz.py "$OUT" "${RAPIDFUZZ_QUERIES:-2000}" > "$OUT/rapidfuzz.stdout"
+/var/tmp/chokepoint-venv/bin/python scripts/bench/screen_rapidfuzz.py "$OUT" "${RAPIDFUZZ_QUERIES:-500}" > "$OUT/rapidfuzz.stdout"
 python3 - "$OUT" <<'PY' | tee "$OUT/table.md"
 import json, sys
 d = sys.argv[1]

@@ -40,7 +40,10 @@ fn main() {
         let t = s.config().review_threshold;
         for (q, x) in qs.iter().zip(&scored) {
             if (x.0 && x.1 < t) || (!x.0 && x.2 >= t) {
-                println!("miss {} {:?} {:?} exp {:.2} top {:.2}", q.kind, q.name, q.expected, x.1, x.2);
+                println!(
+                    "miss {} {:?} {:?} exp {:.2} top {:.2}",
+                    q.kind, q.name, q.expected, x.1, x.2
+                );
             }
         }
     }

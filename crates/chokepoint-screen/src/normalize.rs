@@ -957,7 +957,12 @@ impl Normalizer {
         let mut out = Vec::with_capacity(toks.len() + 1);
         for t in toks {
             let w = t.text.as_str();
-            if t.syllable || t.script != Script::Latin || w.len() < 7 || !w.is_ascii() || self.is_known(w) {
+            if t.syllable
+                || t.script != Script::Latin
+                || w.len() < 7
+                || !w.is_ascii()
+                || self.is_known(w)
+            {
                 out.push(t);
                 continue;
             }
