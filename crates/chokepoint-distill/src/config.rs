@@ -158,7 +158,7 @@ impl Default for Weights {
             model_release_jump: 0.3,
             output_harvesting: 0.05,
             weak_tiers: 0.1,
-            capability_breadth: 0.1,
+            capability_breadth: 0.05,
             synchronised_timing: 0.2,
             shared_client_stack: 0.1,
         }

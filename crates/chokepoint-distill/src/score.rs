@@ -201,6 +201,7 @@ struct Facts {
     age_days: Option<f64>,
     burst: f64,
     distinct_ips: f64,
+    distinct_subnets: f64,
     hosting_share: f64,
     payment_peers: usize,
     hour_entropy: f64,
@@ -226,6 +227,7 @@ fn account_signals(
         cot_rate: p.cot as f64 / n,
         burst,
         distinct_ips: p.ips.distinct(),
+        distinct_subnets: p.subnets.distinct(),
         payment_peers: links.payment_peers,
         hour_entropy: p.hour_entropy(),
         cv: interarrival_cv(p),
@@ -262,8 +264,10 @@ fn account_signals(
             "free" | "edu" | "startup" | "trial" | "research"
         )
     });
+    // Rotation counts /24 (/48) subnets, not addresses: a service's servers in one subnet are
+    // one deployment; proxy pools spread requests over many networks.
     let rotation = if p.records >= 10 {
-        ramp(f.distinct_ips / n, 0.05, 0.4)
+        ramp(f.distinct_subnets / n, 0.05, 0.4)
     } else {
         0.0
     };
@@ -296,7 +300,7 @@ fn account_signals(
     s.insert("weak_tiers", if f.weak_tier { 1.0 } else { 0.0 });
     s.insert(
         "capability_breadth",
-        f.capability_areas.map_or(0.0, |n| ramp(n as f64, 2.0, 5.0)),
+        f.capability_areas.map_or(0.0, |n| ramp(n as f64, 3.0, 6.0)),
     );
     // Group-level only (set on campaigns): synchrony and a shared client stack.
     s.insert("synchronised_timing", 0.0);
@@ -404,8 +408,9 @@ fn account_reasons(f: &Facts, s: &BTreeMap<&'static str, f64>) -> Vec<String> {
     }
     if on("proxy_rotation") {
         r.push(format!(
-            "{:.0} distinct IPs, {} of requests from hosting networks",
+            "{:.0} distinct IPs in {:.0} subnets, {} of requests from hosting networks",
             f.distinct_ips,
+            f.distinct_subnets,
             pct(f.hosting_share)
         ));
     }
@@ -451,7 +456,16 @@ pub fn score(
     let per: Vec<(BTreeMap<&'static str, f64>, Facts)> = profiles
         .iter()
         .enumerate()
-        .map(|(a, p)| account_signals(p, g, a, bursts[a], &released))
+        .map(|(a, p)| {
+            // A burst of *other* accounts' creations is evidence only about accounts tied to
+            // them: an unrelated sign-up that happens to fall in a campaign's burst is not.
+            let burst = if g.component_of[a].is_some() {
+                bursts[a]
+            } else {
+                0.0
+            };
+            account_signals(p, g, a, burst, &released)
+        })
         .collect();
     let own: Vec<f64> = per.iter().map(|(s, _)| combine(s, w, 1.0)).collect();
     let mut ua_accounts: HashMap<&str, usize> = HashMap::new();

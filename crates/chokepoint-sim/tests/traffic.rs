@@ -432,3 +432,32 @@ fn bad_configuration_is_refused() {
         .to_string()
         .contains("huge"));
 }
+
+/// The scales promise volumes (small ≈ 100k, medium ≈ 2M records over 14 days): the total
+/// stays within 15% of the target per day, for small over the full period and for the medium
+/// population mix over two days (cheap enough for a debug test).
+#[test]
+fn volume_is_close_to_the_scale_target() {
+    let r = small();
+    let target = Scale::Small.target_records() as f64;
+    let got = r.summary.records as f64;
+    assert!(
+        (0.85..1.15).contains(&(got / target)),
+        "small: {got} records for a target of {target}"
+    );
+    let medium = TrafficConfig {
+        seed: 11,
+        scale: Scale::Medium,
+        days: 2,
+        ..TrafficConfig::default()
+    };
+    let mut sink = std::io::sink();
+    let mut labels = Vec::new();
+    let s = write_jsonl(&medium, &mut sink, &mut labels, &NoProgress).expect("simulation runs");
+    let target = Scale::Medium.target_records() as f64 * 2.0 / 14.0;
+    let got = s.records as f64;
+    assert!(
+        (0.85..1.15).contains(&(got / target)),
+        "medium, 2 days: {got} records for a target of {target}"
+    );
+}

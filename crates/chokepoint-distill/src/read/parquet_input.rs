@@ -237,41 +237,59 @@ pub fn read(path: &Path, opts: &ReadOptions<'_>) -> Result<ProfileSet, DistillEr
         acc += u64::try_from(meta.row_group(g).num_rows()).unwrap_or(0);
     }
     let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let parts: Vec<Result<ProfileSet, DistillError>> = (0..groups)
-        .into_par_iter()
-        .map(|g| {
-            let mut set = ProfileSet::default();
-            let reader = ParquetRecordBatchReaderBuilder::try_new(open()?)
-                .map_err(|e| perr(path, e))?
-                .with_row_groups(vec![g])
-                .with_batch_size(8192)
-                .build()
-                .map_err(|e| perr(path, e))?;
-            let mut row = starts[g];
-            for batch in reader {
-                match batch {
-                    Ok(b) => {
-                        profile_batch(&name, &b, row, &mut set, opts)?;
-                        row += b.num_rows() as u64;
+    // Row groups fold into a few long-lived sets (one per rayon split, not one per group) that
+    // are merged pairwise in parallel; memory stays at a few sets of account profiles. In
+    // strict mode the error of the earliest row group wins, as if read in order.
+    let profile_group = |set: &mut ProfileSet, g: usize| -> Result<(), DistillError> {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(open()?)
+            .map_err(|e| perr(path, e))?
+            .with_row_groups(vec![g])
+            .with_batch_size(8192)
+            .build()
+            .map_err(|e| perr(path, e))?;
+        let mut row = starts[g];
+        for batch in reader {
+            match batch {
+                Ok(b) => {
+                    profile_batch(&name, &b, row, set, opts)?;
+                    row += b.num_rows() as u64;
+                }
+                Err(e) => {
+                    let msg = format!("{name}: row group {g} unreadable after row {row}: {e}");
+                    if opts.strict {
+                        return Err(DistillError::Input(msg));
                     }
-                    Err(e) => {
-                        let msg = format!("{name}: row group {g} unreadable after row {row}: {e}");
-                        if opts.strict {
-                            return Err(DistillError::Input(msg));
-                        }
-                        set.stats.input_errors.push(msg);
-                        break;
-                    }
+                    set.stats.input_errors.push(msg);
+                    break;
                 }
             }
-            opts.progress.advance(file_len / groups.max(1) as u64);
-            Ok(set)
-        })
-        .collect();
-    let mut set = ProfileSet::default();
-    for p in parts {
-        set.merge(p?, opts.profile);
-    }
+        }
+        opts.progress.advance(file_len / groups.max(1) as u64);
+        Ok(())
+    };
+    type Folded = Result<ProfileSet, (usize, DistillError)>;
+    let folded: Folded = (0..groups)
+        .into_par_iter()
+        .fold(
+            || Ok(ProfileSet::default()),
+            |acc: Folded, g| {
+                let mut set = acc?;
+                profile_group(&mut set, g).map_err(|e| (g, e))?;
+                Ok(set)
+            },
+        )
+        .reduce(
+            || Ok(ProfileSet::default()),
+            |a: Folded, b: Folded| match (a, b) {
+                (Ok(mut x), Ok(y)) => {
+                    x.merge(y, opts.profile);
+                    Ok(x)
+                }
+                (Err(x), Err(y)) => Err(if y.0 < x.0 { y } else { x }),
+                (Err(x), _) | (_, Err(x)) => Err(x),
+            },
+        );
+    let mut set = folded.map_err(|(_, e)| e)?;
     set.stats.bytes = file_len;
     Ok(set)
 }

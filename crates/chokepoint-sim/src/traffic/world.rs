@@ -392,9 +392,16 @@ impl Builder {
             };
             let created = self.created_before(30.0, 700.0);
             let models = self.legit_models(0.6, 8.0);
+            // Staging/dev accounts keep 5% of their weight; production carries the rest of
+            // the organisation's weight, so the population still sums to its budget.
+            let staging: f64 = w[i + 1..i + org_size].iter().sum();
             for j in 0..org_size {
                 // the first account is production; others are staging/dev with little traffic
-                let share = if j == 0 { w[i] } else { w[i] * 0.05 };
+                let share = if j == 0 {
+                    w[i] + 0.95 * staging
+                } else {
+                    w[i] * 0.05
+                };
                 let timing = Timing::poisson(budget * share, Profile::Consumer, tz);
                 let m = ModelUse {
                     primary: models.primary,
