@@ -1020,7 +1020,7 @@ impl Screener {
             .iter()
             .map(|v| {
                 self.score(
-                    &q,
+                    q,
                     &v.prepared,
                     country,
                     &self.entries[v.entry as usize].countries,
