@@ -412,7 +412,8 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-const STOP: &[&str] = &["and", "of", "the"];
+/// Particles: little weight, no blocking key, not part of initials (`al-Assad`, `bin`).
+const STOP: &[&str] = &["and", "of", "the", "al", "el", "bin", "ibn"];
 
 /// How much a substituted distinctive word (unmatched on both sides, scaled by its weight
 /// relative to the rarest word) lowers the name score.
@@ -516,7 +517,14 @@ fn credit(s: f32) -> f32 {
 const CREDIT_SLOPE: f32 = 2.0;
 
 /// Similarity of two tokens in [0, 1] (see the module documentation).
-fn token_sim_text(at: &str, ap: &str, ascr: Script, bt: &str, bp: &str, bscr: Script) -> f32 {
+fn token_sim_text<'a>(
+    at: &'a str,
+    ap: &'a str,
+    ascr: Script,
+    bt: &'a str,
+    bp: &'a str,
+    bscr: Script,
+) -> f32 {
     if at == bt {
         return 1.0;
     }
@@ -535,6 +543,19 @@ fn token_sim_text(at: &str, ap: &str, ascr: Script, bt: &str, bp: &str, bscr: Sc
     if arabic && phon_eq {
         // Consonant skeletons agree: the most an unvocalised script can tell.
         return 0.9;
+    }
+    if arabic {
+        // The article (ال, `l`) written joined to an Arabic-script word: `الأسد` ~ `assad`.
+        let bare = |p: &'a str, scr: Script| -> &'a str {
+            match p.strip_prefix('l') {
+                Some(r) if scr == Script::Arabic && r.len() >= 2 => r,
+                _ => p,
+            }
+        };
+        let (x, y) = (bare(ap, ascr), bare(bp, bscr));
+        if (x.len() != ap.len() || y.len() != bp.len()) && x == y {
+            return 0.9;
+        }
     }
     if at.len() <= 3 || bt.len() <= 3 {
         // Short words (acronyms, particles) must agree exactly.
