@@ -129,6 +129,10 @@ pub const LEGAL_FORMS: &[(&str, LegalClass)] = &[
     ("закрытое акционерное общество", LegalClass::JointStock),
     ("ФГУП", LegalClass::State),
     ("ГУП", LegalClass::State),
+    // Korean
+    ("주식회사", LegalClass::JointStock),
+    ("유한회사", LegalClass::Limited),
+    ("회사", LegalClass::Company),
     ("корпорация", LegalClass::JointStock),
     ("компания", LegalClass::Company),
     ("госкорпорация", LegalClass::State),
@@ -459,6 +463,34 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("جمهورية", "republic"),
     ("مركزي", "central"),
     ("شباب", "youth"),
+    // Korean
+    ("조선", "korea"),
+    ("은행", "bank"),
+    ("무역", "trade"),
+    ("광업", "mining"),
+    ("개발", "development"),
+    ("상업", "commercial"),
+    ("총국", "general bureau"),
+    ("총회사", "general corporation"),
+    ("정찰", "reconnaissance"),
+    ("공업", "industry"),
+    ("기술", "technology"),
+    ("기계", "machinery"),
+    ("국가", "state"),
+    ("중앙", "central"),
+    ("대학", "university"),
+    ("연구소", "research institute"),
+    ("과학원", "academy of sciences"),
+    ("해운", "shipping"),
+    ("석유", "petroleum"),
+    ("화학", "chemical"),
+    ("전자", "electronics"),
+    ("정보", "information"),
+    ("통신", "communications"),
+    ("연합", "united"),
+    ("그룹", "group"),
+    ("합영", "joint venture"),
+    ("수출입", "import export"),
     // Chinese (pinyin words, after segmentation)
     ("yun", "cloud"),
     ("sheji", "design"),
@@ -521,6 +553,8 @@ pub enum Script {
     Han,
     Cyrillic,
     Arabic,
+    /// Korean: syllables segmented into words like Chinese characters.
+    Hangul,
     Other,
 }
 
@@ -534,6 +568,8 @@ fn script_of(c: char) -> Script {
         || (0xF900..=0xFAFF).contains(&u)
     {
         Script::Han
+    } else if (0xAC00..=0xD7A3).contains(&u) {
+        Script::Hangul
     } else if (0x0400..=0x052F).contains(&u) {
         Script::Cyrillic
     } else if (0x0600..=0x06FF).contains(&u)
@@ -591,6 +627,9 @@ struct RawToken {
     syllable: bool,
     /// See [`Token::skeleton`].
     skeleton: String,
+    /// A Hangul syllable that starts a written word (Korean separates words with spaces, so a
+    /// syllable run never crosses one).
+    word_start: bool,
 }
 
 /// Steps 1–3: NFKC, lower case, transliteration, punctuation, single-letter runs.
@@ -612,6 +651,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
                 text: std::mem::take(cur),
                 script,
                 syllable: false,
+                word_start: false,
                 skeleton: if script == Script::Arabic {
                     skeleton
                 } else {
@@ -621,6 +661,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
         }
     };
     let mut buf = [0u8; 4];
+    let mut prev_script = Script::Other;
     for c in folded.chars() {
         let script = script_of(c);
         if c.is_ascii_alphanumeric() {
@@ -639,6 +680,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
                     script: Script::Latin,
                     syllable: false,
                     skeleton: String::new(),
+                    word_start: false,
                 });
                 continue;
             }
@@ -649,20 +691,23 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
             flush(&mut cur, &mut skel, cur_script, &mut out);
             continue;
         }
-        if script == Script::Han {
+        if script == Script::Han || script == Script::Hangul {
             flush(&mut cur, &mut skel, cur_script, &mut out);
             let t = any_ascii::any_ascii_char(c).to_ascii_lowercase();
             let t: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
             if !t.is_empty() {
                 out.push(RawToken {
                     text: t,
-                    script: Script::Han,
+                    script,
                     syllable: true,
                     skeleton: String::new(),
+                    word_start: script == Script::Hangul && prev_script != Script::Hangul,
                 });
             }
+            prev_script = script;
             continue;
         }
+        prev_script = script;
         if c.is_alphanumeric() || (script == Script::Arabic && !c.is_whitespace()) {
             let t = any_ascii::any_ascii(c.encode_utf8(&mut buf)).to_ascii_lowercase();
             let letters: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
@@ -719,6 +764,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
                     script: out[i].script,
                     syllable: false,
                     skeleton: String::new(),
+                    word_start: false,
                 });
                 i = j;
                 continue;
@@ -740,6 +786,73 @@ fn pinyin_syllables() -> &'static HashSet<String> {
             .filter(|s| !s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_lowercase()))
             .collect()
     })
+}
+
+/// Korean surnames in Revised Romanization (as the pipeline writes Hangul) and as the lists
+/// write them (McCune-Reischauer style, the DPRK usage: 김 Kim, 리/이 Ri, 박 Pak).
+const KOREAN_SURNAMES: &[(&str, &str)] = &[
+    ("gim", "kim"),
+    ("i", "ri"),
+    ("ri", "ri"),
+    ("bak", "pak"),
+    ("choe", "choe"),
+    ("jeong", "jong"),
+    ("gang", "kang"),
+    ("jo", "jo"),
+    ("yun", "yun"),
+    ("jang", "jang"),
+    ("im", "rim"),
+    ("rim", "rim"),
+    ("han", "han"),
+    ("o", "o"),
+    ("seo", "so"),
+    ("sin", "sin"),
+    ("gwon", "kwon"),
+    ("hwang", "hwang"),
+    ("an", "an"),
+    ("song", "song"),
+    ("ryu", "ryu"),
+    ("yu", "yu"),
+    ("hong", "hong"),
+    ("jeon", "jon"),
+    ("go", "ko"),
+    ("mun", "mun"),
+    ("yang", "yang"),
+    ("son", "son"),
+    ("bae", "pae"),
+    ("baek", "paek"),
+    ("heo", "ho"),
+    ("nam", "nam"),
+    ("ro", "ro"),
+    ("no", "no"),
+    ("ha", "ha"),
+    ("ju", "ju"),
+    ("u", "u"),
+    ("min", "min"),
+    ("jin", "jin"),
+    ("cha", "cha"),
+    ("hyeon", "hyon"),
+    ("choe", "choe"),
+];
+
+/// The list spelling of the surname of a three-syllable Hangul word that starts with one and
+/// holds no known word (a person's name).
+fn korean_surname(run: &[RawToken], vocabulary: &HashSet<String>) -> Option<&'static str> {
+    if run.len() != 3 || run[0].script != Script::Hangul {
+        return None;
+    }
+    for n in 2..=3 {
+        for k in 0..=3 - n {
+            let w: String = run[k..k + n].iter().map(|t| t.text.as_str()).collect();
+            if vocabulary.contains(&w) {
+                return None;
+            }
+        }
+    }
+    KOREAN_SURNAMES
+        .iter()
+        .find(|(rr, _)| *rr == run[0].text)
+        .map(|(_, list)| *list)
 }
 
 /// Whether a word is a run of pinyin syllables (`zhongxin`, `jicheng`).
@@ -860,7 +973,12 @@ impl Normalizer {
                 word.to_string()
             } else {
                 match raw_tokens(word).as_slice() {
-                    [one] => one.text.clone(),
+                    [one] if !one.syllable => one.text.clone(),
+                    syl if !syl.is_empty() && syl.iter().all(|t| t.syllable) => {
+                        let joined: String = syl.iter().map(|t| t.text.as_str()).collect();
+                        n.vocabulary.insert(joined.clone());
+                        joined
+                    }
                     _ => continue,
                 }
             };
@@ -898,7 +1016,7 @@ impl Normalizer {
                     }
                     keys.iter().find_map(|k| self.translations.get(*k))
                 }
-                Script::Han => self.translations.get(&t.text),
+                Script::Han | Script::Hangul => self.translations.get(&t.text),
                 _ => None,
             };
             match found {
@@ -985,6 +1103,7 @@ impl Normalizer {
                             script: Script::Latin,
                             syllable: false,
                             skeleton: String::new(),
+                            word_start: false,
                         });
                     }
                 }
@@ -1056,11 +1175,32 @@ impl Normalizer {
                 i += 1;
                 continue;
             }
-            let mut end = i;
-            while end < toks.len() && toks[end].syllable {
+            let mut end = i + 1;
+            while end < toks.len()
+                && toks[end].syllable
+                && toks[end].script == toks[i].script
+                && !toks[end].word_start
+            {
                 end += 1;
             }
             let run = &toks[i..end];
+            let run_script = toks[i].script;
+            if let Some(surname) = korean_surname(run, &self.vocabulary) {
+                // A three-syllable Korean word starting with a surname is a person's name:
+                // surname, then the given name (`김정은` -> `kim jeongeun`).
+                tokens.push(Token {
+                    text: surname.to_string(),
+                    script: Script::Hangul,
+                    skeleton: String::new(),
+                });
+                tokens.push(Token {
+                    text: run[1..].iter().map(|t| t.text.as_str()).collect(),
+                    script: Script::Hangul,
+                    skeleton: String::new(),
+                });
+                i = end;
+                continue;
+            }
             let mut k = 0;
             // Syllables that start no known word join into one token (`hai si` -> `haisi`), so
             // that an unknown name counts as one word, not as several.
@@ -1082,13 +1222,13 @@ impl Normalizer {
                     if !pending.is_empty() {
                         tokens.push(Token {
                             text: std::mem::take(&mut pending),
-                            script: Script::Han,
+                            script: run_script,
                             skeleton: String::new(),
                         });
                     }
                     tokens.push(Token {
                         text: word,
-                        script: Script::Han,
+                        script: run_script,
                         skeleton: String::new(),
                     });
                 }
@@ -1097,7 +1237,7 @@ impl Normalizer {
             if !pending.is_empty() {
                 tokens.push(Token {
                     text: pending,
-                    script: Script::Han,
+                    script: run_script,
                     skeleton: String::new(),
                 });
             }
@@ -1330,6 +1470,39 @@ mod tests {
         let a = n.normalize("ماهان");
         assert_eq!(a.tokens[0].script, Script::Arabic);
         assert_eq!(phonetic_key(&a.tokens[0].text), phonetic_key("mahan"));
+    }
+
+    #[test]
+    fn hangul_names_and_translated_reading() {
+        let n = Normalizer::new();
+        // A three-syllable Korean name: surname in the lists' spelling, then the given name.
+        assert_eq!(toks(&n, "김정은"), ["kim", "jeongeun"]);
+        // An organisation: segmented into known words, its legal form set aside, and a
+        // translated reading.
+        let r = n.normalize("조선광업개발무역회사");
+        assert_eq!(r.legal_forms, [LegalClass::Company]);
+        let t = n.translate(&r).expect("generic Korean words translate");
+        assert_eq!(t.text(), "korea mining development trading");
+        // Arabic script: the article comes off before the look-up; Latin names never translate.
+        let t = n
+            .translate(&n.normalize("المصرف التجاري"))
+            .expect("translates");
+        assert_eq!(t.text(), "bank commercial");
+        assert!(n.translate(&n.normalize("Bank Melli Iran")).is_none());
+    }
+
+    #[test]
+    fn joined_words_split_and_misspelt_generic_words() {
+        let mut n = Normalizer::new();
+        n.extend_vocabulary(["rostec", "venezuela"]);
+        assert_eq!(toks(&n, "State CorporationRostec"), ["rostec"]);
+        assert_eq!(toks(&n, "deVenezuela"), ["of", "venezuela"]);
+        assert_eq!(
+            toks(&n, "Qods Aviation Inrdustries"),
+            ["qods", "aviation", "industry"]
+        );
+        // Pinyin words are never taken for misspelt generic words.
+        assert_eq!(toks(&n, "Jinheng"), ["jinheng"]);
     }
 
     #[test]
