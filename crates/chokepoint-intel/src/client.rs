@@ -48,10 +48,24 @@ fn remote(url: &str, m: impl Into<String>) -> IntelError {
     }
 }
 
+/// This client is built without a TLS stack (reqwest without rustls keeps the workspace's
+/// build lean), so an `https://` URL is refused up front with what to do, instead of failing
+/// later with a connection error.
+fn plain_http_only(url: &str) -> Result<(), IntelError> {
+    if url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
+        return Err(remote(
+            url,
+            "this build's TAXII client speaks plain HTTP only: reach an https:// server through a local TLS-terminating proxy (e.g. `stunnel` or `socat`) and give its http:// address",
+        ));
+    }
+    Ok(())
+}
+
 impl TaxiiClient {
     /// A client for the API root at `url` (e.g. `http://127.0.0.1:9000/api/`). A discovery URL
     /// (`.../taxii2/`) also works: the server's default API root is used.
     pub async fn connect(url: &str, auth: Auth) -> Result<TaxiiClient, IntelError> {
+        plain_http_only(url)?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(120))
             .redirect(reqwest::redirect::Policy::none())
@@ -70,6 +84,7 @@ impl TaxiiClient {
                 .or_else(|| roots.get(0).and_then(Value::as_str))
                 .ok_or_else(|| remote(url, "discovery lists no API root"))?;
             c.api_root = with_slash(&resolve(url, root));
+            plain_http_only(&c.api_root)?;
         } else if info.get("versions").is_none() {
             return Err(remote(
                 url,
@@ -280,5 +295,32 @@ fn resolve(base: &str, r: &str) -> String {
     match reqwest::Url::parse(base).and_then(|b| b.join(r)) {
         Ok(u) => u.to_string(),
         Err(_) => r.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_is_refused_with_what_to_do_and_paths_resolve() {
+        let e = plain_http_only("HTTPS://taxii.example/taxii2/")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("plain HTTP only") && e.contains("proxy"), "{e}");
+        assert!(plain_http_only("http://127.0.0.1:9/taxii2/").is_ok());
+        assert_eq!(
+            resolve("http://h:1/taxii2/", "/api1/"),
+            "http://h:1/api1/".to_string()
+        );
+    }
+
+    #[tokio::test]
+    async fn connect_refuses_https_before_any_request() {
+        let e = TaxiiClient::connect("https://127.0.0.1:1/taxii2/", Auth::None)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("plain HTTP only"), "{e}");
     }
 }

@@ -64,6 +64,9 @@ pub enum IntelError {
     /// A TAXII server answered with an error or something that is not TAXII.
     #[error("{url}: {message}")]
     Remote { url: String, message: String },
+    /// Reading API logs (distill's readers: the file, line and field are in the message).
+    #[error(transparent)]
+    Read(#[from] chokepoint_distill::DistillError),
 }
 
 /// A multi-threaded runtime for the CLI, which has no async runtime of its own.

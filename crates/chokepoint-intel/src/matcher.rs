@@ -10,10 +10,11 @@ use crate::export::EXTENSION_ID;
 use crate::keyed::{CommunityKey, KeyedSketch, ValueKind};
 use crate::stix::{self, format_timestamp, Common, Identity, Sighting, StixObject, Tlp};
 use crate::IntelError;
-use chokepoint_core::{ApiRecord, Place, Progress};
+use chokepoint_core::{Place, Progress};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -72,16 +73,10 @@ pub struct MatchReport {
     pub bad_records: u64,
     /// First few bad records, with their place.
     pub bad_examples: Vec<String>,
+    /// Faults that stopped an input early (everything read before them was matched).
+    pub input_errors: Vec<String>,
     pub accounts_seen: usize,
     pub matches: Vec<AccountMatch>,
-}
-
-#[derive(Default)]
-struct Acc {
-    records: u64,
-    sim_sum: f64,
-    first: String,
-    last: String,
 }
 
 /// Loads the bundle's chokepoint indicators for the keys held.
@@ -189,217 +184,397 @@ fn load_indicators(
     (out, skipped)
 }
 
-/// Opens a log file: JSON Lines, plain or `.gz` / `.zst`, or `-` for standard input.
-fn open_log(path: &Path) -> Result<Box<dyn BufRead>, IntelError> {
-    if path.as_os_str() == "-" {
-        return Ok(Box::new(BufReader::new(std::io::stdin())));
-    }
-    let f = std::fs::File::open(path).map_err(|source| IntelError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let name = path.to_string_lossy();
-    let r: Box<dyn Read> = if name.ends_with(".gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(f))
-    } else if name.ends_with(".zst") {
-        Box::new(
-            zstd::stream::read::Decoder::new(f).map_err(|source| IntelError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?,
-        )
-    } else {
-        Box::new(f)
-    };
-    Ok(Box::new(BufReader::with_capacity(1 << 20, r)))
+/// The fields of one API-log record that matching looks at, however the record was read.
+#[derive(Debug, Clone, Copy)]
+pub struct LogFields<'a> {
+    /// Arrival time, milliseconds since the Unix epoch (UTC).
+    pub ts_ms: i64,
+    pub account_id: &'a str,
+    pub ip: Option<&'a str>,
+    pub payment_fingerprint: Option<&'a str>,
+    pub prompt: &'a str,
 }
 
-/// Matches the bundle's indicators against API logs (JSONL per `specs/api-log.md`).
+#[derive(Debug, Clone, Copy)]
+struct Acc {
+    records: u64,
+    sim_sum: f64,
+    first_ms: i64,
+    last_ms: i64,
+}
+
+impl Acc {
+    fn merge(&mut self, o: &Acc) {
+        self.records += o.records;
+        self.sim_sum += o.sim_sum;
+        self.first_ms = self.first_ms.min(o.first_ms);
+        self.last_ms = self.last_ms.max(o.last_ms);
+    }
+}
+
+/// What one worker has matched so far. Merging is exact (sums, minima, maxima), so any split
+/// of the input into parts gives the same report.
+#[derive(Debug, Default)]
+pub struct MatchAcc {
+    hits: HashMap<(String, usize), Acc>,
+    account_records: HashMap<String, u64>,
+    records: u64,
+    bad_records: u64,
+    /// (file, line, message) of the first bad records of this part.
+    bad_examples: Vec<(String, u64, String)>,
+}
+
+impl MatchAcc {
+    /// Folds another part into this one.
+    pub fn merge(&mut self, o: MatchAcc) {
+        for (k, a) in o.hits {
+            match self.hits.get_mut(&k) {
+                Some(mine) => mine.merge(&a),
+                None => {
+                    self.hits.insert(k, a);
+                }
+            }
+        }
+        for (k, n) in o.account_records {
+            *self.account_records.entry(k).or_default() += n;
+        }
+        self.records += o.records;
+        self.bad_records += o.bad_records;
+        self.bad_examples.extend(o.bad_examples);
+        self.bad_examples
+            .sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        self.bad_examples.truncate(BAD_EXAMPLES);
+    }
+
+    /// Counts a record that could not be used, keeping the first few with their place.
+    pub fn bad(&mut self, file: &str, line: u64, message: String) {
+        self.bad_records += 1;
+        if self.bad_examples.len() < BAD_EXAMPLES {
+            self.bad_examples.push((file.to_string(), line, message));
+        }
+    }
+
+    /// Records folded in so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+}
+
+/// How many bad records are reported in full.
+const BAD_EXAMPLES: usize = 5;
+
+/// A bundle's indicators, prepared for the keys this lab holds: shared by every worker.
+pub struct Matcher {
+    keys: Vec<CommunityKey>,
+    indicators: Vec<SharedIndicator>,
+    skipped: BTreeMap<String, usize>,
+    /// keyed value -> indicators holding it, per (key, kind)
+    by_value: HashMap<(usize, ValueKind, String), Vec<usize>>,
+    kinds_per_key: HashSet<(usize, ValueKind)>,
+    templates: Vec<usize>,
+    template_keys: Vec<usize>,
+}
+
+impl Matcher {
+    /// Prepares the bundle's chokepoint indicators made with any of `keys`; the others are
+    /// counted as skipped, by reason.
+    pub fn new(objects: &[StixObject], keys: &[CommunityKey]) -> Matcher {
+        let (indicators, skipped) = load_indicators(objects, keys);
+        let mut by_value: HashMap<(usize, ValueKind, String), Vec<usize>> = HashMap::new();
+        let mut templates = Vec::new();
+        let mut template_keys = Vec::new();
+        let mut kinds_per_key = HashSet::new();
+        for (i, ind) in indicators.iter().enumerate() {
+            match &ind.what {
+                Shared::Keyed { kind, key, values } => {
+                    kinds_per_key.insert((*key, *kind));
+                    for v in values {
+                        by_value.entry((*key, *kind, v.clone())).or_default().push(i);
+                    }
+                }
+                Shared::Template { key, .. } => {
+                    templates.push(i);
+                    if !template_keys.contains(key) {
+                        template_keys.push(*key);
+                    }
+                }
+            }
+        }
+        Matcher {
+            keys: keys.to_vec(),
+            indicators,
+            skipped,
+            by_value,
+            kinds_per_key,
+            templates,
+            template_keys,
+        }
+    }
+
+    /// How many indicators this lab can evaluate.
+    pub fn indicators(&self) -> usize {
+        self.indicators.len()
+    }
+
+    /// Matches one record against every indicator, into `acc`.
+    pub fn add(&self, acc: &mut MatchAcc, r: &LogFields<'_>) {
+        acc.records += 1;
+        *acc.account_records
+            .entry(r.account_id.to_string())
+            .or_default() += 1;
+        let mut hit = |i: usize, sim: f64| {
+            let a = acc
+                .hits
+                .entry((r.account_id.to_string(), i))
+                .or_insert(Acc {
+                    records: 0,
+                    sim_sum: 0.0,
+                    first_ms: i64::MAX,
+                    last_ms: i64::MIN,
+                });
+            a.records += 1;
+            a.sim_sum += sim;
+            a.first_ms = a.first_ms.min(r.ts_ms);
+            a.last_ms = a.last_ms.max(r.ts_ms);
+        };
+        let fields = [
+            (ValueKind::Account, Some(r.account_id)),
+            (ValueKind::Ip, r.ip),
+            (ValueKind::Payment, r.payment_fingerprint),
+        ];
+        for (kind, value) in fields {
+            let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+                continue;
+            };
+            for (k, key) in self.keys.iter().enumerate() {
+                if !self.kinds_per_key.contains(&(k, kind)) {
+                    continue;
+                }
+                let h = key.hash_value(kind, value);
+                if let Some(is) = self.by_value.get(&(k, kind, h)) {
+                    for &i in is {
+                        hit(i, 1.0);
+                    }
+                }
+            }
+        }
+        if self.templates.is_empty() {
+            return;
+        }
+        let sh = chokepoint_core::template::shingles(r.prompt);
+        let keyed: Vec<(usize, Vec<u64>)> = self
+            .template_keys
+            .iter()
+            .map(|&k| (k, self.keys[k].keyed_prompt(&sh)))
+            .collect();
+        for &i in &self.templates {
+            if let Shared::Template {
+                key,
+                sketch,
+                min_similarity,
+            } = &self.indicators[i].what
+            {
+                let kp = keyed
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map_or(&[][..], |(_, v)| v.as_slice());
+                let sim = sketch.containment_in(kp);
+                if sim >= *min_similarity {
+                    hit(i, sim);
+                }
+            }
+        }
+    }
+
+    /// The report of everything folded into `acc`.
+    pub fn report(&self, acc: MatchAcc) -> MatchReport {
+        let time = |ms: i64| {
+            chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+                .map(|t| format_timestamp(&t))
+                .unwrap_or_default()
+        };
+        let mut matches: Vec<AccountMatch> = acc
+            .hits
+            .into_iter()
+            .map(|((account_id, i), a)| {
+                let ind = &self.indicators[i];
+                let total = acc
+                    .account_records
+                    .get(&account_id)
+                    .copied()
+                    .unwrap_or(1)
+                    .max(1);
+                let kind = match &ind.what {
+                    Shared::Keyed { kind, .. } => kind.as_str().to_string(),
+                    Shared::Template { .. } => "template".to_string(),
+                };
+                AccountMatch {
+                    indicator_id: ind.id.clone(),
+                    indicator_name: ind.name.clone(),
+                    campaigns: ind.campaigns.clone(),
+                    kind,
+                    similarity: a.sim_sum / a.records.max(1) as f64,
+                    records: a.records,
+                    share_of_account: a.records as f64 / total as f64,
+                    first_seen: time(a.first_ms),
+                    last_seen: time(a.last_ms),
+                    account_id,
+                }
+            })
+            .collect();
+        matches.sort_by(|a, b| {
+            a.account_id
+                .cmp(&b.account_id)
+                .then(a.indicator_id.cmp(&b.indicator_id))
+        });
+        MatchReport {
+            indicators_used: self.indicators.len(),
+            indicators_skipped: self.skipped.clone(),
+            records: acc.records,
+            bad_records: acc.bad_records,
+            bad_examples: acc
+                .bad_examples
+                .iter()
+                .map(|(f, l, m)| format!("{}: {m}", Place::file(f).at_line(*l)))
+                .collect(),
+            input_errors: Vec::new(),
+            accounts_seen: acc.account_records.len(),
+            matches,
+        }
+    }
+}
+
+/// Opens a log file: JSON Lines, plain or gzip / zstd (by their magic bytes, as distill
+/// reads them), or `-` for standard input.
+fn open_log(path: &Path) -> Result<Box<dyn BufRead + Send>, IntelError> {
+    let io = |source| IntelError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(io)?)
+    };
+    let mut buffered = BufReader::with_capacity(1 << 20, raw);
+    let magic = buffered.fill_buf().map_err(io)?;
+    if magic.starts_with(b"PAR1") {
+        return Err(IntelError::Input {
+            place: Place::file(path),
+            message: "Parquet input is not supported by `intel match` yet: convert it to JSON Lines".into(),
+        });
+    }
+    Ok(if magic.starts_with(&[0x1f, 0x8b]) {
+        Box::new(BufReader::with_capacity(
+            1 << 20,
+            flate2::read::MultiGzDecoder::new(buffered),
+        ))
+    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Box::new(BufReader::with_capacity(
+            1 << 20,
+            zstd::stream::read::Decoder::with_buffer(buffered).map_err(io)?,
+        ))
+    } else {
+        Box::new(buffered)
+    })
+}
+
+/// Bytes of whole lines handed to one worker.
+const BLOCK_BYTES: usize = 4 << 20;
+
+/// Matches one block of JSON lines (the first numbered `first_line`).
+fn match_block(m: &Matcher, file: &str, first_line: u64, block: &[u8]) -> MatchAcc {
+    let mut acc = MatchAcc::default();
+    for (line, n) in block.split(|&c| c == b'\n').zip(first_line..) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        // The record contract and its validation are distill's: the same line is good or
+        // bad for both commands.
+        match chokepoint_distill::record::parse_json_line(line) {
+            Ok(r) => m.add(
+                &mut acc,
+                &LogFields {
+                    ts_ms: r.ts_ms,
+                    account_id: &r.account_id,
+                    ip: r.ip.as_deref(),
+                    payment_fingerprint: r.payment_fingerprint.as_deref(),
+                    prompt: &r.prompt,
+                },
+            ),
+            Err(e) => acc.bad(file, n, e.to_string()),
+        }
+    }
+    acc
+}
+
+/// Matches the bundle's indicators against API logs (`specs/api-log.md`: JSON Lines, plain,
+/// gzip or zstd by their magic bytes, or `-` for standard input). Blocks of whole lines are
+/// matched in parallel (rayon). A bad record is counted with its place and skipped; with
+/// `strict`, the first one is an error.
 pub fn match_logs(
     objects: &[StixObject],
     keys: &[CommunityKey],
     inputs: &[PathBuf],
+    strict: bool,
     progress: &dyn Progress,
 ) -> Result<MatchReport, IntelError> {
-    let (indicators, skipped) = load_indicators(objects, keys);
-    // keyed value -> indicators holding it, per (key, kind)
-    let mut by_value: HashMap<(usize, ValueKind, &str), Vec<usize>> = HashMap::new();
-    let mut templates: Vec<usize> = Vec::new();
-    let mut template_keys: Vec<usize> = Vec::new();
-    let mut kinds_per_key: HashSet<(usize, ValueKind)> = HashSet::new();
-    for (i, ind) in indicators.iter().enumerate() {
-        match &ind.what {
-            Shared::Keyed { kind, key, values } => {
-                kinds_per_key.insert((*key, *kind));
-                for v in values {
-                    by_value
-                        .entry((*key, *kind, v.as_str()))
-                        .or_default()
-                        .push(i);
-                }
-            }
-            Shared::Template { key, .. } => {
-                templates.push(i);
-                if !template_keys.contains(key) {
-                    template_keys.push(*key);
-                }
-            }
-        }
-    }
-    let mut acc: HashMap<(String, usize), Acc> = HashMap::new();
-    let mut account_records: HashMap<String, u64> = HashMap::new();
-    let mut records = 0u64;
-    let mut bad = 0u64;
-    let mut bad_examples = Vec::new();
-    let mut hash_cache: HashMap<(usize, ValueKind, String), String> = HashMap::new();
+    let m = Matcher::new(objects, keys);
+    let mut acc = MatchAcc::default();
     progress.start("match", None, "records");
+    let batch = rayon::current_num_threads().max(1) * 2;
     for path in inputs {
-        let reader = open_log(path)?;
-        for (n, line) in reader.split(b'\n').enumerate() {
-            let line = line.map_err(|source| IntelError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let rec: ApiRecord = match serde_json::from_slice(&line) {
-                Ok(r) => r,
-                Err(e) => {
-                    bad += 1;
-                    if bad_examples.len() < 5 {
-                        bad_examples
-                            .push(format!("{}: {e}", Place::file(path).at_line(n as u64 + 1)));
-                    }
-                    continue;
-                }
-            };
-            if chokepoint_core::parse_rfc3339(&rec.ts).is_err() {
-                bad += 1;
-                if bad_examples.len() < 5 {
-                    bad_examples.push(format!(
-                        "{}: not an RFC 3339 timestamp",
-                        Place::file(path).at_line(n as u64 + 1).at_field("ts")
-                    ));
-                }
-                continue;
-            }
-            records += 1;
-            if records & 4095 == 0 {
-                progress.advance(4096);
-            }
-            *account_records.entry(rec.account_id.clone()).or_default() += 1;
-            let hit = |i: usize, sim: f64, acc: &mut HashMap<(String, usize), Acc>| {
-                let a = acc.entry((rec.account_id.clone(), i)).or_default();
-                a.records += 1;
-                a.sim_sum += sim;
-                if a.first.is_empty() || rec.ts < a.first {
-                    a.first = rec.ts.clone();
-                }
-                if rec.ts > a.last {
-                    a.last = rec.ts.clone();
-                }
-            };
-            let fields = [
-                (ValueKind::Account, Some(rec.account_id.as_str())),
-                (ValueKind::Ip, rec.ip.as_deref()),
-                (ValueKind::Payment, rec.payment_fingerprint.as_deref()),
-            ];
-            for (kind, value) in fields {
-                let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
-                    continue;
-                };
-                for (k, key) in keys.iter().enumerate() {
-                    if !kinds_per_key.contains(&(k, kind)) {
-                        continue;
-                    }
-                    let ck = (k, kind, value.to_string());
-                    let h = match hash_cache.get(&ck) {
-                        Some(h) => h.clone(),
-                        None => {
-                            let h = key.hash_value(kind, value);
-                            if hash_cache.len() < 4_000_000 {
-                                hash_cache.insert(ck, h.clone());
-                            }
-                            h
-                        }
-                    };
-                    if let Some(is) = by_value.get(&(k, kind, h.as_str())) {
-                        for &i in is {
-                            hit(i, 1.0, &mut acc);
-                        }
+        let name = path.display().to_string();
+        let mut reader = open_log(path)?;
+        let mut next_line = 1u64;
+        loop {
+            let mut blocks: Vec<(u64, Vec<u8>)> = Vec::with_capacity(batch);
+            let mut eof = false;
+            while blocks.len() < batch && !eof {
+                let mut data = Vec::with_capacity(BLOCK_BYTES + (64 << 10));
+                while data.len() < BLOCK_BYTES {
+                    let n = reader
+                        .read_until(b'\n', &mut data)
+                        .map_err(|source| IntelError::Io {
+                            path: path.clone(),
+                            source,
+                        })?;
+                    if n == 0 {
+                        eof = true;
+                        break;
                     }
                 }
-            }
-            if !templates.is_empty() {
-                let sh = chokepoint_core::template::shingles(&rec.prompt);
-                let keyed: Vec<(usize, Vec<u64>)> = template_keys
-                    .iter()
-                    .map(|&k| (k, keys[k].keyed_prompt(&sh)))
-                    .collect();
-                for &i in &templates {
-                    if let Shared::Template {
-                        key,
-                        sketch,
-                        min_similarity,
-                    } = &indicators[i].what
-                    {
-                        let kp = keyed
-                            .iter()
-                            .find(|(k, _)| k == key)
-                            .map(|(_, v)| v.as_slice())
-                            .unwrap_or(&[]);
-                        let sim = sketch.containment_in(kp);
-                        if sim >= *min_similarity {
-                            hit(i, sim, &mut acc);
-                        }
-                    }
+                if !data.is_empty() {
+                    let lines = data.iter().filter(|&&b| b == b'\n').count() as u64
+                        + u64::from(!data.ends_with(b"\n"));
+                    blocks.push((next_line, data));
+                    next_line += lines;
                 }
+            }
+            let parts: Vec<MatchAcc> = blocks
+                .par_iter()
+                .map(|(first, data)| match_block(&m, &name, *first, data))
+                .collect();
+            for part in parts {
+                progress.advance(part.records);
+                acc.merge(part);
+            }
+            if strict {
+                if let Some((file, line, message)) = acc.bad_examples.first() {
+                    return Err(IntelError::Input {
+                        place: Place::file(file).at_line(*line),
+                        message: message.clone(),
+                    });
+                }
+            }
+            if eof {
+                break;
             }
         }
     }
     progress.finish();
-    let mut matches: Vec<AccountMatch> = acc
-        .into_iter()
-        .map(|((account_id, i), a)| {
-            let ind = &indicators[i];
-            let total = account_records
-                .get(&account_id)
-                .copied()
-                .unwrap_or(1)
-                .max(1);
-            let kind = match &ind.what {
-                Shared::Keyed { kind, .. } => kind.as_str().to_string(),
-                Shared::Template { .. } => "template".to_string(),
-            };
-            AccountMatch {
-                indicator_id: ind.id.clone(),
-                indicator_name: ind.name.clone(),
-                campaigns: ind.campaigns.clone(),
-                kind,
-                similarity: a.sim_sum / a.records.max(1) as f64,
-                records: a.records,
-                share_of_account: a.records as f64 / total as f64,
-                first_seen: a.first,
-                last_seen: a.last,
-                account_id,
-            }
-        })
-        .collect();
-    matches.sort_by(|a, b| {
-        a.account_id
-            .cmp(&b.account_id)
-            .then(a.indicator_id.cmp(&b.indicator_id))
-    });
-    Ok(MatchReport {
-        indicators_used: indicators.len(),
-        indicators_skipped: skipped,
-        records,
-        bad_records: bad,
-        bad_examples,
-        accounts_seen: account_records.len(),
-        matches,
-    })
+    Ok(m.report(acc))
 }
 
 /// STIX sightings of the matched indicators by `sighter` (counts of local accounts and the

@@ -205,6 +205,7 @@ fn export_leaks_nothing_and_match_finds_the_campaign() {
         &objects,
         &[old_key, key.clone()],
         std::slice::from_ref(&log),
+        false,
         &NoProgress,
     )
     .unwrap();
@@ -254,6 +255,7 @@ fn export_leaks_nothing_and_match_finds_the_campaign() {
         &objects,
         &[CommunityKey::from_bytes([8; 32])],
         &[log],
+        false,
         &NoProgress,
     )
     .unwrap();

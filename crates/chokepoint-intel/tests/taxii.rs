@@ -137,7 +137,7 @@ async fn auth_permissions_media_types_and_limits() {
         .unwrap();
     assert_eq!(r.status(), 413);
     let path = format!("/api/collections/{}/objects/", s.collection);
-    let line = raw_chunked_post(s.addr, &path, &s.key_a, 1 << 20).await;
+    let (line, _) = raw_chunked_post(s.addr, &path, &s.key_a, 1 << 20).await;
     assert!(line.contains(" 413 "), "{line}");
     let many: Vec<Value> = (0..51)
         .map(|i| indicator(i, "2026-01-01T00:00:00.000Z"))
@@ -187,8 +187,14 @@ async fn auth_permissions_media_types_and_limits() {
     );
 }
 
-/// Sends a raw HTTP/1.1 request with a chunked body of `len` bytes; returns the status line.
-async fn raw_chunked_post(addr: std::net::SocketAddr, path: &str, key: &str, len: usize) -> String {
+/// Sends a raw HTTP/1.1 request with a chunked body of up to `len` bytes, stopping when the
+/// server closes the connection; returns the status line and the body bytes sent.
+async fn raw_chunked_post(
+    addr: std::net::SocketAddr,
+    path: &str,
+    key: &str,
+    len: usize,
+) -> (String, usize) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
@@ -210,11 +216,55 @@ async fn raw_chunked_post(addr: std::net::SocketAddr, path: &str, key: &str, len
     let _ = s.write_all(b"0\r\n\r\n").await;
     let mut buf = Vec::new();
     let _ = s.read_to_end(&mut buf).await;
-    String::from_utf8_lossy(&buf)
+    let line = String::from_utf8_lossy(&buf)
         .lines()
         .next()
         .unwrap_or("")
-        .to_string()
+        .to_string();
+    (line, sent)
+}
+
+/// A 1 GiB body, announced or chunked, is refused with 413 after reading at most a little
+/// more than the limit: the server neither waits for nor buffers the gigabyte, and stores
+/// nothing.
+#[tokio::test]
+async fn a_one_gigabyte_body_is_refused_without_reading_it() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("t.db"), TaxiiConfig::default()).await;
+    let limit = TaxiiConfig::default().max_content_length;
+    let path = format!("/api/collections/{}/objects/", s.collection);
+    // Announced: the answer comes after the head, while the client has sent 64 KiB of 1 GiB.
+    let mut c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: {TAXII}\r\nAccept: {TAXII}\r\nContent-Length: {}\r\n\r\n{{\"objects\": [",
+        s.addr,
+        s.key_a,
+        1u64 << 30
+    );
+    c.write_all(head.as_bytes()).await.unwrap();
+    c.write_all(&vec![b' '; 64 << 10]).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(20), c.read(&mut buf))
+        .await
+        .expect("the server answers without waiting for the gigabyte")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains(TAXII), "{answer}");
+    // Chunked, no length: the server stops reading soon after the limit.
+    let (line, sent) = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        raw_chunked_post(s.addr, &path, &s.key_a, 1 << 30),
+    )
+    .await
+    .expect("the server closes the connection instead of reading the gigabyte");
+    assert!(line.contains(" 413 "), "{line}");
+    assert!(
+        sent < limit + (32 << 20),
+        "the client could send {sent} bytes against a limit of {limit}"
+    );
+    assert_eq!(count_objects(&s).await, 0);
 }
 
 #[tokio::test]

@@ -211,9 +211,12 @@ pub struct PullArgs {
 pub struct MatchArgs {
     /// The bundle with shared indicators.
     pub bundle: PathBuf,
-    /// API logs (JSONL, .jsonl.gz, .jsonl.zst, `-`).
+    /// API logs, as `distill scan` reads them (JSONL plain/.gz/.zst, `-`).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
+    /// Stop at the first bad record instead of counting and skipping it.
+    #[arg(long)]
+    pub strict: bool,
     /// Community key file(s); give old keys too after a rotation.
     #[arg(long, required = true)]
     pub community_key_file: Vec<PathBuf>,
@@ -518,7 +521,7 @@ pub fn run(cmd: IntelCommand, global: &Global) -> anyhow::Result<Outcome> {
                 .map(|p| CommunityKey::from_file(p))
                 .collect::<Result<Vec<_>, _>>()?;
             let objects = matcher::read_bundle(&a.bundle)?;
-            let report = matcher::match_logs(&objects, &keys, &a.inputs, &bar)?;
+            let report = matcher::match_logs(&objects, &keys, &a.inputs, a.strict, &bar)?;
             if let Some(out) = &a.out {
                 write_json(out, &report)?;
             }
@@ -568,6 +571,9 @@ pub fn run(cmd: IntelCommand, global: &Global) -> anyhow::Result<Outcome> {
                 for b in &report.bad_examples {
                     eprintln!("bad record: {b}");
                 }
+            }
+            for e in &report.input_errors {
+                eprintln!("warning: {e}");
             }
             Ok(if a.fail_on_findings && !accounts.is_empty() {
                 Outcome::Findings
