@@ -1072,6 +1072,32 @@ impl Screener {
         out
     }
 
+    /// Screens many names in parallel (rayon), a chunk at a time, handing each result to
+    /// `sink` in input order: memory stays bounded by one chunk of results whatever the number
+    /// of queries, and output can start before the last query is screened. Stops at the
+    /// first error of `sink`.
+    pub fn screen_streaming<E>(
+        &self,
+        queries: &[(String, Option<String>)],
+        progress: &dyn Progress,
+        mut sink: impl FnMut(usize, NameResult) -> Result<(), E>,
+    ) -> Result<(), E> {
+        const CHUNK: usize = 8192;
+        progress.start("screening", Some(queries.len() as u64), "names");
+        for (c, chunk) in queries.chunks(CHUNK).enumerate() {
+            let results: Vec<NameResult> = chunk
+                .par_iter()
+                .map(|(n, c)| self.screen(n, c.as_deref()))
+                .collect();
+            progress.advance(chunk.len() as u64);
+            for (i, r) in results.into_iter().enumerate() {
+                sink(c * CHUNK + i, r)?;
+            }
+        }
+        progress.finish();
+        Ok(())
+    }
+
     fn decide(&self, score: f32) -> Decision {
         if score >= self.config.match_threshold {
             Decision::Match
@@ -1464,6 +1490,27 @@ mod tests {
         let mut sources: Vec<&str> = r.matches.iter().map(|h| h.source.as_str()).collect();
         sources.sort();
         assert_eq!(sources, ["list a", "list b"], "{r:?}");
+    }
+
+    #[test]
+    fn streaming_keeps_input_order() {
+        let s = screener();
+        let qs: Vec<(String, Option<String>)> = (0..20_000)
+            .map(|i| {
+                let n = if i % 3 == 0 { "Huawei" } else { "Mahan Air" };
+                (n.to_string(), None)
+            })
+            .collect();
+        let mut seen = 0usize;
+        s.screen_streaming(&qs, &NoProgress, |i, r| {
+            assert_eq!(i, seen);
+            let want = if i % 3 == 0 { "1" } else { "4" };
+            assert_eq!(r.matches[0].list_id, want);
+            seen += 1;
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(seen, qs.len());
     }
 
     #[test]
