@@ -52,7 +52,10 @@ fn remote(url: &str, m: impl Into<String>) -> IntelError {
 /// build lean), so an `https://` URL is refused up front with what to do, instead of failing
 /// later with a connection error.
 fn plain_http_only(url: &str) -> Result<(), IntelError> {
-    if url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
+    if url
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    {
         return Err(remote(
             url,
             "this build's TAXII client speaks plain HTTP only: reach an https:// server through a local TLS-terminating proxy (e.g. `stunnel` or `socat`) and give its http:// address",

@@ -11,10 +11,10 @@ use crate::keyed::{CommunityKey, KeyedSketch, ValueKind};
 use crate::stix::{self, format_timestamp, Common, Identity, Sighting, StixObject, Tlp};
 use crate::IntelError;
 use chokepoint_core::{Place, Progress};
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -289,7 +289,10 @@ impl Matcher {
                 Shared::Keyed { kind, key, values } => {
                     kinds_per_key.insert((*key, *kind));
                     for v in values {
-                        by_value.entry((*key, *kind, v.clone())).or_default().push(i);
+                        by_value
+                            .entry((*key, *kind, v.clone()))
+                            .or_default()
+                            .push(i);
                     }
                 }
                 Shared::Template { key, .. } => {
@@ -461,7 +464,9 @@ fn open_log(path: &Path) -> Result<Box<dyn BufRead + Send>, IntelError> {
     if magic.starts_with(b"PAR1") {
         return Err(IntelError::Input {
             place: Place::file(path),
-            message: "Parquet input is not supported by `intel match` yet: convert it to JSON Lines".into(),
+            message:
+                "Parquet input is not supported by `intel match` yet: convert it to JSON Lines"
+                    .into(),
         });
     }
     Ok(if magic.starts_with(&[0x1f, 0x8b]) {
@@ -534,12 +539,13 @@ pub fn match_logs(
             while blocks.len() < batch && !eof {
                 let mut data = Vec::with_capacity(BLOCK_BYTES + (64 << 10));
                 while data.len() < BLOCK_BYTES {
-                    let n = reader
-                        .read_until(b'\n', &mut data)
-                        .map_err(|source| IntelError::Io {
-                            path: path.clone(),
-                            source,
-                        })?;
+                    let n =
+                        reader
+                            .read_until(b'\n', &mut data)
+                            .map_err(|source| IntelError::Io {
+                                path: path.clone(),
+                                source,
+                            })?;
                     if n == 0 {
                         eof = true;
                         break;

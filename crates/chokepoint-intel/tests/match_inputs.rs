@@ -98,8 +98,11 @@ fn every_encoding_gives_the_same_matches() {
         .filter(|v| v.get("label").and_then(|l| l.as_str()) == Some("attack"))
         .filter_map(|v| v.get("account_id")?.as_str().map(str::to_string))
         .collect();
-    let matched: std::collections::BTreeSet<&str> =
-        plain.matches.iter().map(|m| m.account_id.as_str()).collect();
+    let matched: std::collections::BTreeSet<&str> = plain
+        .matches
+        .iter()
+        .map(|m| m.account_id.as_str())
+        .collect();
     let true_hits = matched.iter().filter(|a| attackers.contains(**a)).count();
     assert!(
         true_hits * 10 >= matched.len() * 9,
@@ -141,11 +144,26 @@ fn bad_records_are_counted_with_their_line_or_stop_a_strict_run() {
          [1,2]\n",
     )
     .unwrap();
-    let r = match_logs(&[], &[key.clone()], &[log.clone()], false, &NoProgress).unwrap();
+    let r = match_logs(
+        &[],
+        std::slice::from_ref(&key),
+        std::slice::from_ref(&log),
+        false,
+        &NoProgress,
+    )
+    .unwrap();
     assert_eq!((r.records, r.bad_records), (1, 2));
-    assert!(r.bad_examples[0].contains("x.jsonl:line 2"), "{:?}", r.bad_examples);
+    assert!(
+        r.bad_examples[0].contains("x.jsonl:line 2"),
+        "{:?}",
+        r.bad_examples
+    );
     assert!(r.bad_examples[0].contains("ts"), "{:?}", r.bad_examples);
-    assert!(r.bad_examples[1].contains("x.jsonl:line 4"), "{:?}", r.bad_examples);
+    assert!(
+        r.bad_examples[1].contains("x.jsonl:line 4"),
+        "{:?}",
+        r.bad_examples
+    );
     let e = match_logs(&[], &[key], &[log], true, &NoProgress)
         .unwrap_err()
         .to_string();

@@ -137,7 +137,9 @@ pub enum KeyCommand {
 #[derive(Debug, clap::Subcommand)]
 pub enum CollectionCommand {
     /// Add a collection; prints its id.
-    #[command(after_help = "Example:\n  chokepoint intel collection add distillation --description 'shared campaign indicators'")]
+    #[command(
+        after_help = "Example:\n  chokepoint intel collection add distillation --description 'shared campaign indicators'"
+    )]
     Add {
         title: String,
         #[arg(long)]
