@@ -158,7 +158,7 @@ fn json_line(id: &str, r: &NameResult, explain: bool) -> serde_json::Value {
         .map(|h| {
             let mut m = serde_json::json!({
                 "list_id": h.list_id, "name": h.name, "source": h.source,
-                "score": (h.score * 1000.0).round() / 1000.0, "decision": h.decision,
+                "score": (f64::from(h.score) * 1000.0).round() / 1000.0, "decision": h.decision,
             });
             if explain {
                 m["explanation"] = serde_json::to_value(&h.explanation).unwrap_or_default();
@@ -168,7 +168,7 @@ fn json_line(id: &str, r: &NameResult, explain: bool) -> serde_json::Value {
         .collect();
     serde_json::json!({
         "id": id, "query": r.query, "decision": r.decision,
-        "score": (r.score * 1000.0).round() / 1000.0, "matches": matches,
+        "score": (f64::from(r.score) * 1000.0).round() / 1000.0, "matches": matches,
     })
 }
 
@@ -184,16 +184,17 @@ fn names(a: NamesArgs, global: &Global) -> anyhow::Result<Outcome> {
         .iter()
         .map(|q| (q.name.clone(), q.country.clone()))
         .collect();
-    let results = screener.screen_many(&input, &bar);
+    // Results are formatted as they come, a chunk at a time (bounded memory for big runs).
     let mut buf: Vec<u8> = Vec::new();
     let mut flagged = 0usize;
-    for (query, r) in q.queries.iter().zip(&results) {
+    screener.screen_streaming(&input, &bar, |i, r| -> anyhow::Result<()> {
+        let query = &q.queries[i];
         if r.decision != Decision::Clear {
             flagged += 1;
         }
         match global.format {
             Format::Json => {
-                serde_json::to_writer(&mut buf, &json_line(&query.id, r, a.explain))?;
+                serde_json::to_writer(&mut buf, &json_line(&query.id, &r, a.explain))?;
                 buf.push(b'\n');
             }
             Format::Text => {
@@ -210,12 +211,13 @@ fn names(a: NamesArgs, global: &Global) -> anyhow::Result<Outcome> {
                 )?;
             }
         }
-    }
+        Ok(())
+    })?;
     write_out(a.out.as_ref(), &buf)?;
     if !global.quiet {
         eprintln!(
             "{} queries screened against {} list entries: {} flagged, {} skipped",
-            results.len(),
+            input.len(),
             screener.entries().len(),
             flagged,
             q.skipped.len()
