@@ -83,7 +83,7 @@ fn query<T>(
     q: Result<Query<T>, axum::extract::rejection::QueryRejection>,
 ) -> Result<T, ServerError> {
     q.map(|Query(t)| t)
-        .map_err(|e| ServerError::BadRequest(format!("query: {}", e.body_text())))
+        .map_err(|e| ServerError::Rejected(e.status(), format!("query: {}", e.body_text())))
 }
 
 async fn list_scans(
@@ -118,7 +118,7 @@ struct Created {
 
 fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ServerError> {
     body.map(|Json(t)| t)
-        .map_err(|e| ServerError::BadRequest(e.body_text()))
+        .map_err(|e| ServerError::Rejected(e.status(), e.body_text()))
 }
 
 async fn create_scan(
@@ -183,7 +183,8 @@ struct CampaignView {
     #[serde(flatten)]
     row: CampaignRow,
     campaign: serde_json::Value,
-    accounts: serde_json::Value,
+    /// The accounts with their digests (the row's `accounts` is their count).
+    account_details: serde_json::Value,
 }
 
 async fn get_campaign(
@@ -199,7 +200,7 @@ async fn get_campaign(
     Ok(Json(CampaignView {
         row: c.row,
         campaign: c.body,
-        accounts: c.details,
+        account_details: c.details,
     }))
 }
 

@@ -269,10 +269,23 @@ fn login_form(token: &str, next: &str, error: Option<&str>) -> maud::Markup {
 }
 
 /// `GET /login`.
-pub async fn login_page(State(st): State<AppState>, Query(q): Query<NextQuery>) -> Response {
-    let token = match crate::db::random_hex(16) {
-        Ok(t) => t,
-        Err(e) => return e.into_response(),
+pub async fn login_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    q: Result<Query<NextQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or(NextQuery { next: None });
+    // Keep the token of a sign-in form already open (another tab, or a background request that
+    // was sent here): a new one would invalidate that form.
+    let existing = cookie(&headers, LOGIN_COOKIE)
+        .filter(|c| c.len() == 32 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(String::from);
+    let token = match existing {
+        Some(t) => t,
+        None => match crate::db::random_hex(16) {
+            Ok(t) => t,
+            Err(e) => return e.into_response(),
+        },
     };
     let next = safe_next(q.next.as_deref());
     let mut r = Html(login_form(&token, &next, None).into_string()).into_response();

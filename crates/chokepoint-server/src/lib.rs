@@ -54,6 +54,10 @@ pub enum ServerError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A request the framework rejected (body too large, wrong media type, bad JSON), with the
+    /// status it chose.
+    #[error("{1}")]
+    Rejected(StatusCode, String),
     #[error("{0}")]
     Internal(String),
     #[error(transparent)]
@@ -70,6 +74,7 @@ impl ServerError {
             ServerError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServerError::NotFound(_) => StatusCode::NOT_FOUND,
             ServerError::Conflict(_) => StatusCode::CONFLICT,
+            ServerError::Rejected(s, _) => *s,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -221,6 +226,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/login", get(auth::login_page).post(auth::login_submit))
         .route("/static/{name}", get(pages::static_file))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/api/v1/openapi.json", get(openapi::document))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state.clone());

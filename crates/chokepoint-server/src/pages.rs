@@ -228,7 +228,7 @@ async fn scans_submit(
     Extension(me): Extension<Identity>,
     form: Result<Form<ScanForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, PageError> {
-    let Form(f) = form.map_err(|e| ServerError::BadRequest(e.body_text()))?;
+    let Form(f) = form.map_err(|e| ServerError::Rejected(e.status(), e.body_text()))?;
     let input = resolve_input(&st.inner.config.data_dir, &f.path)?;
     let id = start_scan(&st, input, &me.user.name).await?;
     Ok(Redirect::to(&format!("/scans/{id}")).into_response())

@@ -2,7 +2,7 @@
 //! deterministic force-directed layout, timelines and bar charts.
 
 use crate::scans::AccountDigest;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Escapes text for SVG/XML content and attribute values.
@@ -74,7 +74,7 @@ pub fn force_layout(n: usize, edges: &[(usize, usize)], w: f64, h: f64) -> Vec<(
         return vec![(w / 2.0, h / 2.0)];
     }
     let area = w * h;
-    let k = (area / n as f64).sqrt() * 0.8;
+    let k = (area / n as f64).sqrt();
     let mut pos: Vec<(f64, f64)> = (0..n)
         .map(|i| {
             let a = i as f64 / n as f64 * std::f64::consts::TAU;
@@ -288,10 +288,16 @@ const KIND_COLOURS: [(&str, &str); 3] = [
 /// only one drawn account links nothing and is left out.
 pub fn campaign_graph(accounts: &[AccountDigest], max_accounts: usize) -> String {
     let drawn = &accounts[..accounts.len().min(max_accounts)];
+    // Labels only where they stay readable; every node keeps its tooltip.
+    let label_accounts = drawn.len() <= 24;
     let mut nodes: Vec<Node> = drawn
         .iter()
         .map(|a| Node {
-            label: short(&a.account_id, 14),
+            label: if label_accounts {
+                short(&a.account_id, 14)
+            } else {
+                String::new()
+            },
             title: format!(
                 "{}: {} requests{}",
                 a.account_id,
@@ -324,12 +330,18 @@ pub fn campaign_graph(accounts: &[AccountDigest], max_accounts: usize) -> String
         shared.into_iter().filter(|(_, v)| v.len() >= 2).collect();
     attrs.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
     // A subnet that only repeats an IP's accounts adds no information: keep the IP.
-    attrs.truncate(60);
-    for ((k, value), members) in &attrs {
+    attrs.truncate(48);
+    let busiest = attrs.first().map(|a| a.1.len()).unwrap_or(0);
+    for (rank, ((k, value), members)) in attrs.iter().enumerate() {
         let idx = nodes.len();
         let (kind, colour) = KIND_COLOURS[*k];
+        let labelled = rank < 12 || members.len() * 4 >= busiest;
         nodes.push(Node {
-            label: short(value, 16),
+            label: if labelled {
+                short(value, 16)
+            } else {
+                String::new()
+            },
             title: format!("{kind} {value}: shared by {} accounts", members.len()),
             shape: Shape::Square,
             fill: colour,
@@ -349,7 +361,7 @@ pub fn campaign_graph(accounts: &[AccountDigest], max_accounts: usize) -> String
         }
     }
     let n = nodes.len();
-    let size = if n > 80 { 900.0 } else { 760.0 };
+    let size = if n > 60 { 1100.0 } else { 800.0 };
     let title = format!(
         "{} accounts drawn of {}, linked by {} shared values",
         drawn.len(),
@@ -360,7 +372,7 @@ pub fn campaign_graph(accounts: &[AccountDigest], max_accounts: usize) -> String
         &nodes,
         &edges,
         size,
-        size * 0.68,
+        size * 0.6,
         &[
             (ACCOUNT_FLAGGED, "flagged account"),
             (ACCOUNT_OTHER, "account"),
@@ -473,17 +485,6 @@ pub fn colour_of(key: &str) -> String {
     let b = h.as_bytes();
     let hue = (u16::from(b[0]) << 8 | u16::from(b[1])) % 360;
     format!("hsl({hue},45%,78%)")
-}
-
-/// Groups `(a, b)` pairs into an adjacency count (for callers that dedupe edges).
-pub fn count_pairs<'a>(
-    pairs: impl Iterator<Item = (&'a str, &'a str)>,
-) -> HashMap<(&'a str, &'a str), u64> {
-    let mut m = HashMap::new();
-    for p in pairs {
-        *m.entry(p).or_insert(0) += 1;
-    }
-    m
 }
 
 #[cfg(test)]
