@@ -149,6 +149,8 @@ pub struct Inner {
     pub community_key: CommunityKey,
     pub modules: modules::Modules,
     pub started: std::time::Instant,
+    /// Rendered bodies of immutable pages (a stored campaign), by key.
+    pub page_cache: Mutex<HashMap<String, Arc<String>>>,
 }
 
 /// The server's state (cheap to clone).
@@ -188,6 +190,7 @@ impl AppState {
                 community_key,
                 modules,
                 started: std::time::Instant::now(),
+                page_cache: Mutex::new(HashMap::new()),
             }),
         })
     }

@@ -7,14 +7,17 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 fn error_responses() -> Value {
+    // Client errors carry `{"error": "..."}` from the console's own handlers; the mounted
+    // modules' framework rejections may be plain text, so no body schema is promised here.
     json!({
-        "400": {"$ref": "#/components/responses/Error"},
-        "401": {"$ref": "#/components/responses/Error"},
-        "403": {"$ref": "#/components/responses/Error"},
-        "404": {"$ref": "#/components/responses/Error"},
+        "400": {"description": "Bad request: the message names the field"},
+        "401": {"description": "No valid credential"},
+        "403": {"description": "Not allowed (e.g. a path outside the data directory)"},
+        "404": {"description": "No such thing"},
+        "405": {"description": "Method not allowed"},
         "413": {"description": "Request body too large"},
         "415": {"description": "Unsupported media type"},
-        "422": {"$ref": "#/components/responses/Error"}
+        "422": {"description": "Well-formed but invalid input"}
     })
 }
 

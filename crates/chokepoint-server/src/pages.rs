@@ -315,6 +315,9 @@ async fn scan_page(
     ))
 }
 
+/// Stands for the session's CSRF token in cached page bodies (replaced on every request).
+const CSRF_SLOT: &str = "csrf-slot-2b7e151628aed2a6";
+
 async fn campaign_page(
     State(st): State<AppState>,
     Extension(me): Extension<Identity>,
@@ -323,9 +326,39 @@ async fn campaign_page(
     if cid.len() > 128 {
         return Err(ServerError::BadRequest("campaign id too long".into()).into());
     }
+    // A stored campaign never changes: its page body is rendered once and kept (bounded).
+    let key = format!("{id}/{cid}");
+    let cached = st
+        .inner
+        .page_cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).cloned());
+    let body = match cached {
+        Some(b) => b,
+        None => {
+            let b = std::sync::Arc::new(campaign_body(&st, id, &cid).await?);
+            if let Ok(mut c) = st.inner.page_cache.lock() {
+                if c.len() >= 256 {
+                    c.clear();
+                }
+                c.insert(key, b.clone());
+            }
+            b
+        }
+    };
+    Ok(layout(
+        &format!("Campaign {cid}"),
+        &me,
+        "/scans",
+        PreEscaped(body.replace(CSRF_SLOT, me.csrf())),
+    ))
+}
+
+async fn campaign_body(st: &AppState, id: i64, cid: &str) -> Result<String, PageError> {
     let c = st
         .db()
-        .campaign(id, &cid)
+        .campaign(id, cid)
         .await?
         .ok_or_else(|| ServerError::NotFound(format!("no campaign {cid} in scan {id}")))?;
     let accounts: Vec<AccountDigest> =
@@ -352,11 +385,7 @@ async fn campaign_page(
             .map(|a| a.len())
             .unwrap_or(0)
     };
-    Ok(layout(
-        &format!("Campaign {cid}"),
-        &me,
-        "/scans",
-        html! {
+    Ok(html! {
             p { a href={"/scans/" (id)} { "← scan " (id) } }
             section.card.summary {
                 p.stats {
@@ -368,7 +397,7 @@ async fn campaign_page(
                     span { strong { "last seen" } " " (c.row.last_seen) }
                 }
                 form method="post" action={"/scans/" (id) "/campaigns/" (cid) "/export"} {
-                    input type="hidden" name="csrf" value=(me.csrf());
+                    input type="hidden" name="csrf" value=(CSRF_SLOT);
                     button #export-stix type="submit" { "Export to STIX 2.1" }
                     span.muted { " keyed hashes and sketches under the community key " code { (st.inner.community_key.id()) } "; no prompt text" }
                 }
@@ -416,8 +445,8 @@ async fn campaign_page(
                 }
                 @if accounts.len() > 500 { p.muted { "First 500 of " (accounts.len()) " accounts; all are in the API." } }
             }
-        },
-    ))
+    }
+    .into_string())
 }
 
 async fn export_submit(

@@ -13,6 +13,12 @@ pub struct DemoArgs {
     /// Seed of the simulated data.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Do not start the console at the end (tests and scripts pass this).
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Where the console listens at the end of the demo.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
 }
 
 /// Sample inputs of the modules, compiled in so the demo runs from any directory.
@@ -185,6 +191,10 @@ pub fn run(args: DemoArgs, global: &Global) -> anyhow::Result<Outcome> {
     println!("\noutputs are in {}", dir.display());
     if !failed.is_empty() {
         anyhow::bail!("demo steps failed: {}", failed.join("; "));
+    }
+    if !args.no_serve {
+        // The console on the demo's data: its scan, ledger, customers and chips.
+        crate::serve::demo(dir, &args.listen, global)?;
     }
     Ok(Outcome::Ok)
 }

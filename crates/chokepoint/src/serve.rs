@@ -249,3 +249,45 @@ pub fn run(args: ServeArgs, global: &Global) -> anyhow::Result<Outcome> {
         Ok::<Outcome, anyhow::Error>(Outcome::Ok)
     })
 }
+
+/// The end of `chokepoint demo`: the console on the demo's database and files (its traffic
+/// scanned into the console, its ledger, sample customers and chip measurements, its community
+/// key), with a `demo` admin whose fresh password is printed with the URL.
+pub fn demo(dir: &std::path::Path, listen: &str, global: &Global) -> anyhow::Result<()> {
+    let f = |name: &str| dir.join(name);
+    let mut g = global.clone();
+    g.db = f("chokepoint.db");
+    let password = {
+        let rt = chokepoint_server::runtime()?;
+        rt.block_on(async {
+            let db = chokepoint_server::open_db(&g.db).await?;
+            let password = chokepoint_server::db::random_hex(9)?;
+            db.add_user("demo", &password, Role::Admin, true).await?;
+            Ok::<String, anyhow::Error>(password)
+        })?
+    };
+    let options = ServeOptions {
+        listen: listen.to_string(),
+        data_dir: dir.to_path_buf(),
+        secure_cookies: false,
+        producer: "chokepoint demo lab".into(),
+        community_key_file: Some(f("community.key")).filter(|p| p.is_file()),
+        scan: vec![f("traffic.jsonl")],
+        ledger: Some(f("ledger.csv")).filter(|p| p.is_file()),
+        screen_list: Some(f("sample-list.json")).filter(|p| p.is_file()),
+        customers: Some(f("sample-customers.csv")).filter(|p| p.is_file()),
+        ownership: Some(f("sample-ownership.csv")).filter(|p| p.is_file()),
+        geoloc_csv: Some(vec![
+            f("sample-landmarks.csv"),
+            f("sample-measurements.csv"),
+            f("sample-claims.csv"),
+        ])
+        .filter(|v| v.iter().all(|p| p.is_file())),
+    };
+    println!("\n[console] scanning the demo traffic into the console database ...");
+    serve(
+        &options,
+        &g,
+        &[format!("sign in as `demo` with password {password}")],
+    )
+}
