@@ -278,23 +278,60 @@ async fn objects_status_filters_versions_tlp_red_and_delete() {
     bad_pattern["pattern"] = json!("[ipv4-addr:value = ");
     let unknown_invalid =
         json!({"type": "x-thing", "id": "x-thing--6ba7b810-9dad-41d1-80b4-00c04fd430c8"});
+    let mut bad_time = indicator(4, "2026-01-01T00:00:00.000Z");
+    bad_time["modified"] = json!("yesterday");
+    let mut wrong_type = indicator(5, "2026-01-01T00:00:00.000Z");
+    wrong_type["valid_from"] = json!(20260101);
     let objs = vec![
         indicator(2, "2026-01-01T00:00:00.000Z"),
         bad_id,
         bad_pattern,
         unknown_invalid,
         indicator(3, "2026-01-01T00:00:00.000Z"),
+        bad_time,
+        wrong_type,
     ];
     let r = post(&c, &s.objects_url(), &s.key_a, &objs).await;
     assert_eq!(r.status(), 202);
     assert_eq!(r.headers()["content-type"], TAXII);
     let st: Value = r.json().await.unwrap();
-    assert_eq!(st["total_count"], 5);
-    assert_eq!(st["success_count"], 2);
-    assert_eq!(st["failure_count"], 3);
+    assert_eq!(st["total_count"], 7);
+    assert_eq!(st["success_count"], 2, "{st}");
+    assert_eq!(st["failure_count"], 5);
     assert_eq!(st["pending_count"], 0);
     assert_eq!(st["successes"].as_array().unwrap().len(), 2);
-    assert_eq!(st["failures"].as_array().unwrap().len(), 3);
+    assert_eq!(st["failures"].as_array().unwrap().len(), 5);
+    let messages = st["failures"].to_string();
+    assert!(messages.contains("modified"), "{messages}");
+    assert!(messages.contains("valid_from"), "{messages}");
+    // An unknown type that is valid STIX is kept, as a custom object, and served back as sent.
+    let custom = json!({"type": "x-lab-note", "spec_version": "2.1",
+        "id": "x-lab-note--6ba7b810-9dad-41d1-80b4-00c04fd430c9",
+        "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+        "x_note": {"level": 3}});
+    let r = post(&c, &s.objects_url(), &s.key_a, &[custom.clone()]).await;
+    let cst: Value = r.json().await.unwrap();
+    assert_eq!(cst["success_count"], 1, "{cst}");
+    let (code, _, v) = get(
+        &c,
+        &format!("{}{}/", s.objects_url(), custom["id"].as_str().unwrap()),
+        &s.key_a,
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(v["objects"][0], custom);
+    let del = c
+        .delete(format!(
+            "{}{}/",
+            s.objects_url(),
+            custom["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&s.key_a)
+        .header("Accept", TAXII)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 200);
     assert!(st["failures"][1]["message"]
         .as_str()
         .unwrap()
