@@ -309,7 +309,13 @@ async fn objects_status_filters_versions_tlp_red_and_delete() {
         "id": "x-lab-note--6ba7b810-9dad-41d1-80b4-00c04fd430c9",
         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
         "x_note": {"level": 3}});
-    let r = post(&c, &s.objects_url(), &s.key_a, &[custom.clone()]).await;
+    let r = post(
+        &c,
+        &s.objects_url(),
+        &s.key_a,
+        std::slice::from_ref(&custom),
+    )
+    .await;
     let cst: Value = r.json().await.unwrap();
     assert_eq!(cst["success_count"], 1, "{cst}");
     let (code, _, v) = get(
