@@ -67,6 +67,17 @@ pub struct Edge {
 /// Fruchterman-Reingold layout, deterministic (start on a circle, fixed cooling), in a
 /// `w` × `h` box with a margin. O(n² · iterations): callers cap n at a few hundred.
 pub fn force_layout(n: usize, edges: &[(usize, usize)], w: f64, h: f64) -> Vec<(f64, f64)> {
+    force_layout_with_margin(n, edges, w, h, 40.0)
+}
+
+/// [`force_layout`] keeping `margin` pixels free on the left and right (wide labelled boxes).
+pub fn force_layout_with_margin(
+    n: usize,
+    edges: &[(usize, usize)],
+    w: f64,
+    h: f64,
+    margin_x: f64,
+) -> Vec<(f64, f64)> {
     if n == 0 {
         return Vec::new();
     }
@@ -118,8 +129,8 @@ pub fn force_layout(n: usize, edges: &[(usize, usize)], w: f64, h: f64) -> Vec<(
         }
         // A weak pull to the centre keeps disconnected parts on the canvas.
         for i in 0..n {
-            disp[i].0 += (w / 2.0 - pos[i].0) * 0.02 * k / 10.0;
-            disp[i].1 += (h / 2.0 - pos[i].1) * 0.02 * k / 10.0;
+            disp[i].0 += (w / 2.0 - pos[i].0) * 0.05 * k / 10.0;
+            disp[i].1 += (h / 2.0 - pos[i].1) * 0.05 * k / 10.0;
             let (dx, dy) = disp[i];
             let len = (dx * dx + dy * dy).sqrt().max(1e-9);
             let step = len.min(t);
@@ -130,6 +141,7 @@ pub fn force_layout(n: usize, edges: &[(usize, usize)], w: f64, h: f64) -> Vec<(
     }
     // Fit into the box with a margin.
     let margin = 40.0;
+    let margin_x = margin_x.clamp(margin, w / 3.0);
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for p in &pos {
         x0 = x0.min(p.0);
@@ -137,12 +149,12 @@ pub fn force_layout(n: usize, edges: &[(usize, usize)], w: f64, h: f64) -> Vec<(
         y0 = y0.min(p.1);
         y1 = y1.max(p.1);
     }
-    let sx = (w - 2.0 * margin) / (x1 - x0).max(1e-9);
+    let sx = (w - 2.0 * margin_x) / (x1 - x0).max(1e-9);
     let sy = (h - 2.0 * margin) / (y1 - y0).max(1e-9);
     pos.iter()
         .map(|p| {
             (
-                margin + (p.0 - x0) * sx.min(1e6),
+                margin_x + (p.0 - x0) * sx.min(1e6),
                 margin + (p.1 - y0) * sy.min(1e6),
             )
         })
@@ -159,7 +171,12 @@ pub fn draw_graph(
     aria: &str,
 ) -> String {
     let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.a, e.b)).collect();
-    let pos = force_layout(nodes.len(), &pairs, w, h);
+    let widest = nodes
+        .iter()
+        .filter(|n| n.shape == Shape::Box)
+        .map(|n| n.label.chars().count() as f64 * 3.1 + 10.0)
+        .fold(0.0, f64::max);
+    let pos = force_layout_with_margin(nodes.len(), &pairs, w, h, widest.max(40.0));
     let mut s = String::new();
     let _ = write!(
         s,
