@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/whoami", get(whoami))
+        .route("/users", get(list_users))
         .route("/scans", get(list_scans).post(create_scan))
         .route("/scans/{id}", get(get_scan))
         .route("/scans/{id}/report", get(get_report))
@@ -52,6 +53,17 @@ async fn whoami(Extension(me): Extension<Identity>) -> Json<WhoAmI> {
         name: me.user.name,
         role: me.user.role.as_str(),
     })
+}
+
+/// `GET /users` (admins only): the console's users and roles.
+async fn list_users(
+    State(st): State<AppState>,
+    Extension(me): Extension<Identity>,
+) -> Result<Json<Vec<crate::db::User>>, ServerError> {
+    if me.user.role != crate::Role::Admin {
+        return Err(ServerError::Forbidden("admins only".into()));
+    }
+    Ok(Json(st.db().users().await?))
 }
 
 /// A scan with its live progress (while queued or running).

@@ -96,6 +96,7 @@ pub fn spec() -> Value {
         },
         "paths": {
             "/whoami": {"get": {"summary": "The signed-in user", "operationId": "whoami", "responses": ok(json!({"type": "object", "required": ["name", "role"], "properties": {"name": {"type": "string"}, "role": {"type": "string", "enum": ["analyst", "admin"]}}}))}},
+            "/users": {"get": {"summary": "The console's users (admins only; analysts get 403)", "operationId": "listUsers", "responses": ok(json!({"type": "array", "items": {"type": "object", "required": ["id", "name", "role"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "role": {"type": "string", "enum": ["analyst", "admin"]}}}}))}},
             "/scans": {
                 "get": {"summary": "Scans, newest first", "operationId": "listScans", "parameters": [paging()[0].clone()], "responses": ok(json!({"type": "array", "items": {"$ref": "#/components/schemas/Scan"}}))},
                 "post": {"summary": "Start a distillation scan of a file in the server's data directory", "operationId": "createScan",

@@ -133,6 +133,7 @@ async fn token(app: &App) -> String {
 
 const PROTECTED_GET: &[&str] = &[
     "/api/v1/whoami",
+    "/api/v1/users",
     "/api/v1/scans",
     "/api/v1/scans/1",
     "/api/v1/scans/1/report",
@@ -368,6 +369,23 @@ async fn bearer_tokens_are_checked_and_revocable() {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("3A090.a"));
+    // Roles: the user list is for admins only.
+    let users = |tok: &str| {
+        Request::get("/api/v1/users")
+            .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let r = send(&app, users(&t)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("\"alice\"") && !r.body.contains("argon2"));
+    app.state
+        .db()
+        .add_user("bob", "another passphrase", Role::Analyst, false)
+        .await
+        .unwrap();
+    let bob = app.state.db().create_token("bob", "").await.unwrap().token;
+    assert_eq!(send(&app, users(&bob)).await.status, StatusCode::FORBIDDEN);
     let id = &t[5..21];
     app.state.db().revoke_token(id).await.unwrap();
     assert_eq!(send(&app, who(t)).await.status, StatusCode::UNAUTHORIZED);
