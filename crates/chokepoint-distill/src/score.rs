@@ -491,7 +491,7 @@ pub fn score(
                 *s.entry(name).or_default() += v / k;
             }
         }
-        // Group-level: creation burst as the share created within the densest 48 h window.
+        // Group-level: creation burst from the accounts created within the densest 48 h window.
         let mut created: Vec<i64> = members
             .iter()
             .filter_map(|&a| profiles[a].created_ms)
@@ -503,7 +503,10 @@ pub fn score(
             densest = densest.max(j - i);
         }
         if created.len() >= 5 {
-            let v = ramp(densest as f64 / created.len() as f64, 0.3, 0.8);
+            // A burst is a share *and* a count: a team opening five accounts on its first day
+            // is ordinary; twenty or more within 48 h is an account farm.
+            let v = ramp(densest as f64 / created.len() as f64, 0.3, 0.8)
+                * ramp(densest as f64, 5.0, 20.0);
             let e = s.entry("creation_burst").or_default();
             *e = e.max(v);
         }

@@ -11,11 +11,12 @@ use crate::keyed::{CommunityKey, KeyedSketch, ValueKind};
 use crate::stix::{self, format_timestamp, Common, Identity, Sighting, StixObject, Tlp};
 use crate::IntelError;
 use chokepoint_core::{Place, Progress};
-use rayon::prelude::*;
+use chokepoint_distill::config::ProfileConfig;
+use chokepoint_distill::read::{fold_inputs, ReadOptions, RecordSink};
+use chokepoint_distill::record::Record;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// One shared indicator this lab can evaluate.
@@ -220,8 +221,8 @@ pub struct MatchAcc {
     account_records: HashMap<String, u64>,
     records: u64,
     bad_records: u64,
-    /// (file, line, message) of the first bad records of this part.
-    bad_examples: Vec<(String, u64, String)>,
+    /// The first bad records, with their place.
+    bad_examples: Vec<String>,
 }
 
 impl MatchAcc {
@@ -239,19 +240,6 @@ impl MatchAcc {
             *self.account_records.entry(k).or_default() += n;
         }
         self.records += o.records;
-        self.bad_records += o.bad_records;
-        self.bad_examples.extend(o.bad_examples);
-        self.bad_examples
-            .sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-        self.bad_examples.truncate(BAD_EXAMPLES);
-    }
-
-    /// Counts a record that could not be used, keeping the first few with their place.
-    pub fn bad(&mut self, file: &str, line: u64, message: String) {
-        self.bad_records += 1;
-        if self.bad_examples.len() < BAD_EXAMPLES {
-            self.bad_examples.push((file.to_string(), line, message));
-        }
     }
 
     /// Records folded in so far.
@@ -435,11 +423,7 @@ impl Matcher {
             indicators_skipped: self.skipped.clone(),
             records: acc.records,
             bad_records: acc.bad_records,
-            bad_examples: acc
-                .bad_examples
-                .iter()
-                .map(|(f, l, m)| format!("{}: {m}", Place::file(f).at_line(*l)))
-                .collect(),
+            bad_examples: acc.bad_examples,
             input_errors: Vec::new(),
             accounts_seen: acc.account_records.len(),
             matches,
@@ -447,77 +431,35 @@ impl Matcher {
     }
 }
 
-/// Opens a log file: JSON Lines, plain or gzip / zstd (by their magic bytes, as distill
-/// reads them), or `-` for standard input.
-fn open_log(path: &Path) -> Result<Box<dyn BufRead + Send>, IntelError> {
-    let io = |source| IntelError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(std::fs::File::open(path).map_err(io)?)
-    };
-    let mut buffered = BufReader::with_capacity(1 << 20, raw);
-    let magic = buffered.fill_buf().map_err(io)?;
-    if magic.starts_with(b"PAR1") {
-        return Err(IntelError::Input {
-            place: Place::file(path),
-            message:
-                "Parquet input is not supported by `intel match` yet: convert it to JSON Lines"
-                    .into(),
-        });
-    }
-    Ok(if magic.starts_with(&[0x1f, 0x8b]) {
-        Box::new(BufReader::with_capacity(
-            1 << 20,
-            flate2::read::MultiGzDecoder::new(buffered),
-        ))
-    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Box::new(BufReader::with_capacity(
-            1 << 20,
-            zstd::stream::read::Decoder::with_buffer(buffered).map_err(io)?,
-        ))
-    } else {
-        Box::new(buffered)
-    })
+/// distill's readers fold records into this: one per worker, merged.
+struct MatchSink<'m> {
+    matcher: &'m Matcher,
+    acc: MatchAcc,
 }
 
-/// Bytes of whole lines handed to one worker.
-const BLOCK_BYTES: usize = 4 << 20;
-
-/// Matches one block of JSON lines (the first numbered `first_line`).
-fn match_block(m: &Matcher, file: &str, first_line: u64, block: &[u8]) -> MatchAcc {
-    let mut acc = MatchAcc::default();
-    for (line, n) in block.split(|&c| c == b'\n').zip(first_line..) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        // The record contract and its validation are distill's: the same line is good or
-        // bad for both commands.
-        match chokepoint_distill::record::parse_json_line(line) {
-            Ok(r) => m.add(
-                &mut acc,
-                &LogFields {
-                    ts_ms: r.ts_ms,
-                    account_id: &r.account_id,
-                    ip: r.ip.as_deref(),
-                    payment_fingerprint: r.payment_fingerprint.as_deref(),
-                    prompt: &r.prompt,
-                },
-            ),
-            Err(e) => acc.bad(file, n, e.to_string()),
-        }
+impl RecordSink for MatchSink<'_> {
+    fn add(&mut self, r: &Record<'_>) {
+        self.matcher.add(
+            &mut self.acc,
+            &LogFields {
+                ts_ms: r.ts_ms,
+                account_id: &r.account_id,
+                ip: r.ip.as_deref(),
+                payment_fingerprint: r.payment_fingerprint.as_deref(),
+                prompt: &r.prompt,
+            },
+        );
     }
-    acc
+
+    fn merge(&mut self, other: Self) {
+        self.acc.merge(other.acc);
+    }
 }
 
-/// Matches the bundle's indicators against API logs (`specs/api-log.md`: JSON Lines, plain,
-/// gzip or zstd by their magic bytes, or `-` for standard input). Blocks of whole lines are
-/// matched in parallel (rayon). A bad record is counted with its place and skipped; with
-/// `strict`, the first one is an error.
+/// Matches the bundle's indicators against API logs: the inputs `distill scan` reads (JSON
+/// Lines plain, gzip or zstd, `-`; CSV; Parquet), read and validated by distill's own readers,
+/// in parallel. A bad record is counted with its place and skipped; with `strict`, the first
+/// one is an error.
 pub fn match_logs(
     objects: &[StixObject],
     keys: &[CommunityKey],
@@ -525,62 +467,29 @@ pub fn match_logs(
     strict: bool,
     progress: &dyn Progress,
 ) -> Result<MatchReport, IntelError> {
-    let m = Matcher::new(objects, keys);
-    let mut acc = MatchAcc::default();
-    progress.start("match", None, "records");
-    let batch = rayon::current_num_threads().max(1) * 2;
-    for path in inputs {
-        let name = path.display().to_string();
-        let mut reader = open_log(path)?;
-        let mut next_line = 1u64;
-        loop {
-            let mut blocks: Vec<(u64, Vec<u8>)> = Vec::with_capacity(batch);
-            let mut eof = false;
-            while blocks.len() < batch && !eof {
-                let mut data = Vec::with_capacity(BLOCK_BYTES + (64 << 10));
-                while data.len() < BLOCK_BYTES {
-                    let n =
-                        reader
-                            .read_until(b'\n', &mut data)
-                            .map_err(|source| IntelError::Io {
-                                path: path.clone(),
-                                source,
-                            })?;
-                    if n == 0 {
-                        eof = true;
-                        break;
-                    }
-                }
-                if !data.is_empty() {
-                    let lines = data.iter().filter(|&&b| b == b'\n').count() as u64
-                        + u64::from(!data.ends_with(b"\n"));
-                    blocks.push((next_line, data));
-                    next_line += lines;
-                }
-            }
-            let parts: Vec<MatchAcc> = blocks
-                .par_iter()
-                .map(|(first, data)| match_block(&m, &name, *first, data))
-                .collect();
-            for part in parts {
-                progress.advance(part.records);
-                acc.merge(part);
-            }
-            if strict {
-                if let Some((file, line, message)) = acc.bad_examples.first() {
-                    return Err(IntelError::Input {
-                        place: Place::file(file).at_line(*line),
-                        message: message.clone(),
-                    });
-                }
-            }
-            if eof {
-                break;
-            }
-        }
-    }
-    progress.finish();
-    Ok(m.report(acc))
+    let matcher = Matcher::new(objects, keys);
+    let profile = ProfileConfig::default();
+    let opts = ReadOptions {
+        profile: &profile,
+        strict,
+        progress,
+    };
+    let folded = fold_inputs(inputs, &opts, &|| MatchSink {
+        matcher: &matcher,
+        acc: MatchAcc::default(),
+    })?;
+    let mut acc = folded.sink.acc;
+    acc.bad_records = folded.stats.bad_records;
+    acc.bad_examples = folded
+        .stats
+        .bad_samples
+        .iter()
+        .take(BAD_EXAMPLES)
+        .map(|b| b.to_string())
+        .collect();
+    let mut report = matcher.report(acc);
+    report.input_errors = folded.stats.input_errors;
+    Ok(report)
 }
 
 /// STIX sightings of the matched indicators by `sighter` (counts of local accounts and the

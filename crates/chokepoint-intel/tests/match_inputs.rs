@@ -121,7 +121,33 @@ fn every_encoding_gives_the_same_matches() {
     // No extension: the format is found by its magic bytes.
     let zst = dir.path().join("t.log");
     std::fs::write(&zst, zstd::encode_all(&data[..], 3).unwrap()).unwrap();
-    for other in [&gz, &zst] {
+    // Parquet: the same simulation, written by the simulator.
+    let parquet = dir.path().join("t.parquet");
+    chokepoint_sim::traffic::write_parquet(
+        &traffic(),
+        std::fs::File::create(&parquet).unwrap(),
+        &mut Vec::new(),
+        &NoProgress,
+    )
+    .unwrap();
+    // CSV: the JSONL records with a header row, in another column order.
+    let csv = dir.path().join("t.csv");
+    let mut w = csv::Writer::from_path(&csv).unwrap();
+    w.write_record(["payment_fingerprint", "prompt", "ip", "account_id", "ts"])
+        .unwrap();
+    for line in String::from_utf8(data.clone()).unwrap().lines() {
+        let r: chokepoint_core::ApiRecord = serde_json::from_str(line).unwrap();
+        w.write_record([
+            r.payment_fingerprint.clone().unwrap_or_default(),
+            r.prompt.clone(),
+            r.ip.clone().unwrap_or_default(),
+            r.account_id.clone(),
+            r.ts.clone(),
+        ])
+        .unwrap();
+    }
+    w.flush().unwrap();
+    for other in [&gz, &zst, &parquet, &csv] {
         assert_eq!(
             essence(&plain),
             essence(&run(&objects, &key, other)),

@@ -213,7 +213,7 @@ pub struct PullArgs {
 pub struct MatchArgs {
     /// The bundle with shared indicators.
     pub bundle: PathBuf,
-    /// API logs, as `distill scan` reads them (JSONL plain/.gz/.zst, `-`).
+    /// API logs, as `distill scan` reads them (JSONL plain/.gz/.zst, `-`, CSV, Parquet).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Stop at the first bad record instead of counting and skipping it.

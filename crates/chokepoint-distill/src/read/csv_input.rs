@@ -1,6 +1,6 @@
 //! CSV with a header row naming the api-log columns (`tools` as a `;`-separated list).
 
-use super::{ProfileSet, ReadOptions};
+use super::{Folded, ReadOptions, RecordSink};
 use crate::record::{build, RawFields};
 use crate::DistillError;
 use chokepoint_core::apilog::{FIELDS, REQUIRED_FIELDS};
@@ -29,13 +29,14 @@ fn nonempty<'r>(cols: &Columns, row: &'r csv::StringRecord, f: &str) -> Option<&
     cols.get(row, idx(f)).filter(|v| !v.is_empty())
 }
 
-fn profile_rows(
+fn profile_rows<S: RecordSink>(
     name: &str,
     rows: &[(u64, csv::StringRecord)],
     cols: &Columns,
     opts: &ReadOptions<'_>,
-) -> Result<ProfileSet, DistillError> {
-    let mut set = ProfileSet::default();
+    new: &(dyn Fn() -> S + Sync),
+) -> Result<Folded<S>, DistillError> {
+    let mut set = Folded::new(new());
     for (line, row) in rows {
         let num = |f: &str| -> Result<Option<u32>, (String, String)> {
             match nonempty(cols, row, f) {
@@ -89,7 +90,7 @@ fn profile_rows(
             completion_tokens,
         };
         match build(fields) {
-            Ok(r) => set.add(&r, opts.profile),
+            Ok(r) => set.add(&r),
             Err(e) if opts.strict => {
                 return Err(DistillError::bad_record(name, *line, e.field, e.message))
             }
@@ -99,12 +100,13 @@ fn profile_rows(
     Ok(set)
 }
 
-/// Reads a CSV stream (already decompressed) into profiles.
-pub fn read(
+/// Reads a CSV stream (already decompressed) into sinks made by `new`.
+pub fn read<S: RecordSink>(
     name: &str,
     stream: impl Read,
     opts: &ReadOptions<'_>,
-) -> Result<ProfileSet, DistillError> {
+    new: &(dyn Fn() -> S + Sync),
+) -> Result<Folded<S>, DistillError> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
@@ -133,7 +135,7 @@ pub fn read(
             header.iter().collect::<Vec<_>>().join(",")
         )));
     }
-    let mut set = ProfileSet::default();
+    let mut set = Folded::new(new());
     let mut rows = Vec::with_capacity(BATCH_ROWS);
     let mut row = csv::StringRecord::new();
     loop {
@@ -163,10 +165,10 @@ pub fn read(
         if rows.len() >= BATCH_ROWS || (!more && !rows.is_empty()) {
             let parts: Vec<_> = rows
                 .par_chunks(BATCH_ROWS / 8 + 1)
-                .map(|c| profile_rows(name, c, &cols, opts))
+                .map(|c| profile_rows(name, c, &cols, opts, new))
                 .collect();
             for p in parts {
-                set.merge(p?, opts.profile);
+                set.merge(p?);
             }
             rows.clear();
         }

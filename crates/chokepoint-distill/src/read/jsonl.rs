@@ -8,7 +8,7 @@
 //! once per lane and its bottom-k prompt sample rejects most prompts after a few blocks
 //! without tokenising them. The result is the same: merging is exact and order-free.
 
-use super::{ProfileSet, ReadOptions};
+use super::{Folded, ReadOptions, RecordSink};
 use crate::record::parse_json_line;
 use crate::DistillError;
 use rayon::prelude::*;
@@ -147,11 +147,11 @@ impl<R: Read> Chunker<R> {
     }
 }
 
-fn profile_block(
+fn profile_block<S: RecordSink>(
     name: &str,
     b: &Block,
     opts: &ReadOptions<'_>,
-    set: &mut ProfileSet,
+    set: &mut Folded<S>,
 ) -> Result<(), DistillError> {
     set.stats.bytes += b.data.len() as u64;
     for (line, this) in b.data.split(|&c| c == b'\n').zip(b.first_line..) {
@@ -172,7 +172,7 @@ fn profile_block(
             continue;
         }
         match parse_json_line(line) {
-            Ok(r) => set.add(&r, opts.profile),
+            Ok(r) => set.add(&r),
             Err(e) if opts.strict => {
                 return Err(DistillError::bad_record(name, this, e.field, e.message))
             }
@@ -182,16 +182,17 @@ fn profile_block(
     Ok(())
 }
 
-/// Reads a JSON Lines stream (already decompressed) into profiles.
-pub fn read(
+/// Reads a JSON Lines stream (already decompressed) into sinks made by `new`.
+pub fn read<S: RecordSink>(
     name: &str,
     stream: impl Read,
     opts: &ReadOptions<'_>,
-) -> Result<ProfileSet, DistillError> {
+    new: &(dyn Fn() -> S + Sync),
+) -> Result<Folded<S>, DistillError> {
     let mut chunker = Chunker::new(stream, opts.profile.max_record_bytes);
-    let mut set = ProfileSet::default();
+    let mut set = Folded::new(new());
     let lanes_n = rayon::current_num_threads().max(1);
-    let mut lanes: Vec<ProfileSet> = (0..lanes_n).map(|_| ProfileSet::default()).collect();
+    let mut lanes: Vec<Folded<S>> = (0..lanes_n).map(|_| Folded::new(new())).collect();
     let batch = lanes_n * 2;
     loop {
         let mut blocks = Vec::with_capacity(batch);
@@ -207,7 +208,7 @@ pub fn read(
                     );
                     if opts.strict {
                         // Earlier lines come first: report a bad record among them if any.
-                        let mut scratch = ProfileSet::default();
+                        let mut scratch = Folded::new(new());
                         for b in &blocks {
                             profile_block(name, b, opts, &mut scratch)?;
                         }
@@ -262,7 +263,7 @@ pub fn read(
         }
         if done {
             for lane in lanes {
-                set.merge(lane, opts.profile);
+                set.merge(lane);
             }
             return Ok(set);
         }

@@ -1,5 +1,6 @@
 //! Readers: JSON Lines (plain, gzip, zstd, stdin), CSV and Parquet, in parallel chunks, each
-//! record folded straight into per-account [`Profile`]s (the map step).
+//! record folded straight into per-account [`Profile`]s (the map step), or into any other
+//! [`RecordSink`] (intel's matcher reads the same inputs through [`fold_inputs`]).
 //!
 //! A bad record is counted, its place kept (the first few in full), and skipped; the scan
 //! goes on. An input fault (a truncated gzip stream, an unreadable file) stops that input but
@@ -99,15 +100,67 @@ impl ProfileSet {
         }
         self.stats.merge(other.stats);
     }
+}
 
-    pub(crate) fn add(&mut self, r: &Record<'_>, cfg: &ProfileConfig) {
+/// Where a read puts each good record. Every worker folds its share of the input into its own
+/// sink (made by the caller's factory) and the shares are merged, so a sink's `merge` must not
+/// depend on the order of the shares.
+pub trait RecordSink: Send + Sized {
+    fn add(&mut self, r: &Record<'_>);
+    fn merge(&mut self, other: Self);
+}
+
+/// A sink and the read statistics of the same share of the input.
+#[derive(Debug, Default)]
+pub struct Folded<S> {
+    pub sink: S,
+    pub stats: ReadStats,
+}
+
+impl<S: RecordSink> Folded<S> {
+    fn new(sink: S) -> Self {
+        Folded {
+            sink,
+            stats: ReadStats::default(),
+        }
+    }
+
+    fn add(&mut self, r: &Record<'_>) {
         self.stats.records += 1;
+        self.sink.add(r);
+    }
+
+    fn merge(&mut self, other: Folded<S>) {
+        self.sink.merge(other.sink);
+        self.stats.merge(other.stats);
+    }
+}
+
+/// distill's own sink: per-account profiles.
+struct Profiles<'c> {
+    profiles: HashMap<String, Profile>,
+    cfg: &'c ProfileConfig,
+}
+
+impl RecordSink for Profiles<'_> {
+    fn add(&mut self, r: &Record<'_>) {
         match self.profiles.get_mut(r.account_id.as_ref()) {
-            Some(p) => p.add(r, cfg),
+            Some(p) => p.add(r, self.cfg),
             None => {
                 let mut p = Profile::new(&r.account_id);
-                p.add(r, cfg);
+                p.add(r, self.cfg);
                 self.profiles.insert(r.account_id.to_string(), p);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        for (k, p) in other.profiles {
+            match self.profiles.get_mut(&k) {
+                Some(mine) => mine.merge(p, self.cfg),
+                None => {
+                    self.profiles.insert(k, p);
+                }
             }
         }
     }
@@ -190,6 +243,24 @@ impl<R: Read> Read for Counting<'_, R> {
 
 /// Reads every input into one profile set. `-` is standard input (JSON Lines).
 pub fn read_inputs(inputs: &[PathBuf], opts: &ReadOptions<'_>) -> Result<ProfileSet, DistillError> {
+    let cfg = opts.profile;
+    let folded = fold_inputs(inputs, opts, &|| Profiles {
+        profiles: HashMap::new(),
+        cfg,
+    })?;
+    Ok(ProfileSet {
+        profiles: folded.sink.profiles,
+        stats: folded.stats,
+    })
+}
+
+/// Reads every input (JSON Lines plain/gzip/zstd or `-`, CSV, Parquet; the same inputs and the
+/// same record validation as `distill scan`) into sinks made by `new`, one per worker, merged.
+pub fn fold_inputs<S: RecordSink>(
+    inputs: &[PathBuf],
+    opts: &ReadOptions<'_>,
+    new: &(dyn Fn() -> S + Sync),
+) -> Result<Folded<S>, DistillError> {
     let total: u64 = inputs
         .iter()
         .filter(|p| p.as_os_str() != "-")
@@ -197,20 +268,24 @@ pub fn read_inputs(inputs: &[PathBuf], opts: &ReadOptions<'_>) -> Result<Profile
         .sum();
     opts.progress
         .start("reading", (total > 0).then_some(total), "bytes");
-    let mut set = ProfileSet::default();
+    let mut set = Folded::new(new());
     for path in inputs {
-        let part = read_one(path, opts)?;
-        set.merge(part, opts.profile);
+        let part = read_one(path, opts, new)?;
+        set.merge(part);
     }
     opts.progress.finish();
     Ok(set)
 }
 
-fn read_one(path: &Path, opts: &ReadOptions<'_>) -> Result<ProfileSet, DistillError> {
+fn read_one<S: RecordSink>(
+    path: &Path,
+    opts: &ReadOptions<'_>,
+    new: &(dyn Fn() -> S + Sync),
+) -> Result<Folded<S>, DistillError> {
     let name = path.display().to_string();
     if path.as_os_str() == "-" {
         let stream = decompress(path, Box::new(std::io::stdin()))?;
-        return jsonl::read(&name, stream, opts);
+        return jsonl::read(&name, stream, opts, new);
     }
     let mut file = std::fs::File::open(path).map_err(|e| DistillError::io(path, e))?;
     let mut magic = [0u8; 4];
@@ -218,7 +293,7 @@ fn read_one(path: &Path, opts: &ReadOptions<'_>) -> Result<ProfileSet, DistillEr
         .read(&mut magic)
         .map_err(|e| DistillError::io(path, e))?;
     match format_of(path, &magic[..n]) {
-        Format::Parquet => parquet_input::read(path, opts),
+        Format::Parquet => parquet_input::read(path, opts, new),
         fmt => {
             let file = std::fs::File::open(path).map_err(|e| DistillError::io(path, e))?;
             // Progress counts the bytes of the file as stored, which is what the total measures.
@@ -230,9 +305,9 @@ fn read_one(path: &Path, opts: &ReadOptions<'_>) -> Result<ProfileSet, DistillEr
                 }),
             )?;
             if fmt == Format::Csv {
-                csv_input::read(&name, stream, opts)
+                csv_input::read(&name, stream, opts, new)
             } else {
-                jsonl::read(&name, stream, opts)
+                jsonl::read(&name, stream, opts, new)
             }
         }
     }

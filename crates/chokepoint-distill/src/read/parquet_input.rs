@@ -2,7 +2,7 @@
 //! Timestamps may be RFC 3339 strings or Arrow timestamp columns; `tools` a list of strings
 //! or a `;`-separated string.
 
-use super::{ProfileSet, ReadOptions};
+use super::{Folded, ReadOptions, RecordSink};
 use crate::record::{build, RawFields};
 use crate::DistillError;
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
@@ -106,11 +106,11 @@ fn ts_at(c: &Col, i: usize) -> Option<Cow<'_, str>> {
     }
 }
 
-fn profile_batch(
+fn profile_batch<S: RecordSink>(
     name: &str,
     batch: &RecordBatch,
     first_row: u64,
-    set: &mut ProfileSet,
+    set: &mut Folded<S>,
     opts: &ReadOptions<'_>,
 ) -> Result<(), DistillError> {
     let names = [
@@ -198,7 +198,7 @@ fn profile_batch(
             completion_tokens,
         };
         match build(f) {
-            Ok(r) => set.add(&r, opts.profile),
+            Ok(r) => set.add(&r),
             Err(e) if opts.strict => {
                 return Err(DistillError::bad_record(name, row, e.field, e.message))
             }
@@ -209,7 +209,11 @@ fn profile_batch(
 }
 
 /// Reads a Parquet file into profiles, one rayon task per row group.
-pub fn read(path: &Path, opts: &ReadOptions<'_>) -> Result<ProfileSet, DistillError> {
+pub fn read<S: RecordSink>(
+    path: &Path,
+    opts: &ReadOptions<'_>,
+    new: &(dyn Fn() -> S + Sync),
+) -> Result<Folded<S>, DistillError> {
     let name = path.display().to_string();
     let open = || std::fs::File::open(path).map_err(|e| DistillError::io(path, e));
     let builder = ParquetRecordBatchReaderBuilder::try_new(open()?).map_err(|e| perr(path, e))?;
@@ -240,7 +244,7 @@ pub fn read(path: &Path, opts: &ReadOptions<'_>) -> Result<ProfileSet, DistillEr
     // Row groups fold into a few long-lived sets (one per rayon split, not one per group) that
     // are merged pairwise in parallel; memory stays at a few sets of account profiles. In
     // strict mode the error of the earliest row group wins, as if read in order.
-    let profile_group = |set: &mut ProfileSet, g: usize| -> Result<(), DistillError> {
+    let profile_group = |set: &mut Folded<S>, g: usize| -> Result<(), DistillError> {
         let reader = ParquetRecordBatchReaderBuilder::try_new(open()?)
             .map_err(|e| perr(path, e))?
             .with_row_groups(vec![g])
@@ -267,22 +271,22 @@ pub fn read(path: &Path, opts: &ReadOptions<'_>) -> Result<ProfileSet, DistillEr
         opts.progress.advance(file_len / groups.max(1) as u64);
         Ok(())
     };
-    type Folded = Result<ProfileSet, (usize, DistillError)>;
-    let folded: Folded = (0..groups)
+    type Partial<S> = Result<Folded<S>, (usize, DistillError)>;
+    let folded: Partial<S> = (0..groups)
         .into_par_iter()
         .fold(
-            || Ok(ProfileSet::default()),
-            |acc: Folded, g| {
+            || Ok(Folded::new(new())),
+            |acc: Partial<S>, g| {
                 let mut set = acc?;
                 profile_group(&mut set, g).map_err(|e| (g, e))?;
                 Ok(set)
             },
         )
         .reduce(
-            || Ok(ProfileSet::default()),
-            |a: Folded, b: Folded| match (a, b) {
+            || Ok(Folded::new(new())),
+            |a: Partial<S>, b: Partial<S>| match (a, b) {
                 (Ok(mut x), Ok(y)) => {
-                    x.merge(y, opts.profile);
+                    x.merge(y);
                     Ok(x)
                 }
                 (Err(x), Err(y)) => Err(if y.0 < x.0 { y } else { x }),
