@@ -57,10 +57,16 @@ pub struct ServeOptions {
 #[derive(Debug, clap::Subcommand)]
 pub enum ServeCommand {
     /// Local users of the console.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  chokepoint serve user add alice --role admin < password.txt\n  chokepoint serve user list"
+    )]
     User(UserCommand),
     /// Bearer tokens for the REST API (and /metrics).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  chokepoint serve token add --user alice --label ci"
+    )]
     Token(TokenCommand),
 }
 
