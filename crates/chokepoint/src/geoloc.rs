@@ -129,7 +129,9 @@ pub struct RegisterArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum RegisterWhat {
     /// A chip, with its public key and licensed site.
-    #[command(after_help = "Example:\n  chokepoint geoloc register chip --id GPU-0001 --public-key chip.pub --lat 1.35 --lon 103.82 --site singapore-dc1")]
+    #[command(
+        after_help = "Example:\n  chokepoint geoloc register chip --id GPU-0001 --public-key chip.pub --lat 1.35 --lon 103.82 --site singapore-dc1"
+    )]
     Chip {
         #[arg(long)]
         id: String,
@@ -148,7 +150,9 @@ pub enum RegisterWhat {
         replace_key: bool,
     },
     /// A landmark, with its public key and position.
-    #[command(after_help = "Example:\n  chokepoint geoloc register landmark --id sin-1 --public-key lm.pub --lat 1.29 --lon 103.85")]
+    #[command(
+        after_help = "Example:\n  chokepoint geoloc register landmark --id sin-1 --public-key lm.pub --lat 1.29 --lon 103.85"
+    )]
     Landmark {
         #[arg(long)]
         id: String,

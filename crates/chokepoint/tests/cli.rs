@@ -12,7 +12,10 @@ fn chokepoint() -> Command {
 fn usage_errors_exit_2_and_help_exits_0() {
     let out = chokepoint().arg("--no-such-flag").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = chokepoint().args(["distill", "scan", "--help"]).output().unwrap();
+    let out = chokepoint()
+        .args(["distill", "scan", "--help"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Example"));
     let out = chokepoint()
@@ -29,19 +32,27 @@ fn simulate_traffic_takes_format_parquet_and_jsonl() {
     let p = dir.path().join("t.bin");
     let l = dir.path().join("l.jsonl");
     let out = chokepoint()
-        .args(["simulate", "traffic", "--format", "parquet", "--days", "1", "--seed", "3"])
+        .args([
+            "simulate", "traffic", "--format", "parquet", "--days", "1", "--seed", "3",
+        ])
         .arg("--out")
         .arg(&p)
         .arg("--labels")
         .arg(&l)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(&std::fs::read(&p).unwrap()[..4], b"PAR1");
 
     let j = dir.path().join("t.parquet");
     let out = chokepoint()
-        .args(["simulate", "traffic", "--format", "jsonl", "--days", "1", "--seed", "3"])
+        .args([
+            "simulate", "traffic", "--format", "jsonl", "--days", "1", "--seed", "3",
+        ])
         .arg("--out")
         .arg(&j)
         .arg("--labels")
@@ -49,7 +60,11 @@ fn simulate_traffic_takes_format_parquet_and_jsonl() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    assert_eq!(std::fs::read(&j).unwrap()[0], b'{', "--format jsonl wins over the extension");
+    assert_eq!(
+        std::fs::read(&j).unwrap()[0],
+        b'{',
+        "--format jsonl wins over the extension"
+    );
 
     let out = chokepoint()
         .args(["distill", "scan", "--format", "jsonl"])
