@@ -9,13 +9,8 @@
 set -euo pipefail
 SCALE="${1:-medium}"
 SEED="${2:-20261130}"
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/chokepoint-target}"
-OUT_DIR="${OUT_DIR:-/var/tmp/chokepoint-bench}"
-mkdir -p "$OUT_DIR"
-[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-(cd "$ROOT" && cargo build --release -q -p chokepoint)
-BIN="$CARGO_TARGET_DIR/release/chokepoint"
+# shellcheck source=release-bin.sh
+source "$(dirname "$0")/release-bin.sh"
 BASE="$OUT_DIR/traffic-$SCALE-$SEED"
 LAB="$BASE.labels.jsonl"
 
@@ -27,17 +22,6 @@ if [ ! -s "$BASE.parquet" ]; then
   cmp -s "$LAB" "$LAB.p" || { echo "labels of the JSONL and Parquet runs differ" >&2; exit 1; }
   rm -f "$LAB.p"
 fi
-
-measure() { # command... -> "seconds peak_kib cpu_seconds"
-  local log="$OUT_DIR/time.log"
-  /usr/bin/time -v "$@" >/dev/null 2>"$log" || { cat "$log" >&2; return 1; }
-  local wall rss secs cpu
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
-  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
-  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$log")
-  secs=$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  echo "$secs $rss $cpu"
-}
 
 records=$(wc -l < "$BASE.jsonl")
 jbytes=$(stat -c %s "$BASE.jsonl")

@@ -6,31 +6,15 @@
 set -euo pipefail
 SCALE="${1:-medium}"
 SEED="${2:-1}"
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/chokepoint-target}"
-OUT_DIR="${OUT_DIR:-/var/tmp/chokepoint-bench}"
-mkdir -p "$OUT_DIR"
-[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-(cd "$ROOT" && cargo build --release -q -p chokepoint)
-BIN="$CARGO_TARGET_DIR/release/chokepoint"
+# shellcheck source=release-bin.sh
+source "$(dirname "$0")/release-bin.sh"
 OUT="$OUT_DIR/traffic-$SCALE.jsonl"
 LAB="$OUT_DIR/labels-$SCALE.jsonl"
 
-measure() { # label, command... -> "seconds peak_kib"
-  local log="$OUT_DIR/time.log"
-  /usr/bin/time -v "$@" >/dev/null 2>"$log"
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
-  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
-  # wall is h:mm:ss or m:ss.ss
-  secs=$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  echo "$secs $rss"
-}
-
-read -r sim_s sim_kib < <(measure "$BIN" -q simulate traffic --scale "$SCALE" --seed "$SEED" --out "$OUT" --labels "$LAB")
+read -r sim_s sim_kib _ < <(measure "$BIN" -q simulate traffic --scale "$SCALE" --seed "$SEED" --out "$OUT" --labels "$LAB")
 records=$(wc -l < "$OUT")
 bytes=$(stat -c %s "$OUT")
-read -r wc_s wc_kib < <(measure wc -l "$OUT")
+read -r wc_s wc_kib _ < <(measure wc -l "$OUT")
 rate=$(awk -v n="$records" -v s="$sim_s" 'BEGIN { printf "%.0f", n / (s > 0 ? s : 1e-9) }')
 wc_rate=$(awk -v n="$records" -v s="$wc_s" 'BEGIN { printf "%.0f", n / (s > 0 ? s : 1e-9) }')
 ratio=$(awk -v a="$sim_s" -v b="$wc_s" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1e-9) }')
