@@ -10,7 +10,8 @@
 //! Templates are found in two passes over the sampled prompts of all accounts: shingles seen
 //! in the prompts of at least [`MIN_TEMPLATE_ACCOUNTS`] accounts are "shared"; a prompt's
 //! shared shingles are its template part (the varying content falls away because it is not
-//! shared); prompts whose template parts are near-identical form one template cluster.
+//! shared); a template cluster is a leader prompt and the prompts whose template parts are
+//! near-identical to the leader's (no chaining through intermediate prompts).
 
 use crate::config::Config;
 use crate::profile::Profile;
@@ -21,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub const MIN_TEMPLATE_ACCOUNTS: usize = 3;
 /// Shingles of a template part used as LSH bucket keys.
 const LSH_KEYS: usize = 6;
-/// Cluster representatives compared per bucket (bounds work on very common keys).
+/// Cluster leaders kept per LSH bucket (bounds the work on very common keys).
 const BUCKET_REPS: usize = 12;
 
 /// Disjoint sets with path halving and union by size.
@@ -78,7 +79,8 @@ pub struct AccountLinks {
     pub templated_share: f64,
     /// Template clusters the account fills (ids into `CampaignGraph::templates`).
     pub templates: Vec<usize>,
-    /// Largest number of accounts sharing one of this account's payment fingerprints.
+    /// Largest number of accounts sharing one of this account's payment fingerprints, the
+    /// account itself included and accounts of its own declared organisation left out.
     pub payment_peers: usize,
     /// Largest number of accounts linked through one of this account's main IPs.
     pub ip_peers: usize,
@@ -137,45 +139,57 @@ pub fn template_clusters(profiles: &[Profile], cfg: &Config) -> Vec<TemplateClus
         }
     }
     drop(seen);
-    // 3. LSH on the smallest shingles of each part, verified by estimated Jaccard.
-    let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (i, it) in items.iter().enumerate() {
-        for &k in it.part.iter().take(LSH_KEYS) {
-            buckets.entry(k).or_default().push(i);
-        }
-    }
-    let mut keys: Vec<u64> = buckets.keys().copied().collect();
-    keys.sort_unstable();
-    let mut uf = UnionFind::new(items.len());
+    // 3. Leader clustering: each part joins the most similar cluster *leader* found through
+    //    its LSH keys (the smallest shingles of the part), or leads a new cluster. Comparing
+    //    with a leader, never joining transitively, keeps clusters from chaining: with
+    //    union-find over pairwise hits, A~B and B~C put A and C together however far apart
+    //    they are, and common phrasing grew one cluster over most ordinary prompts. Items come
+    //    in account order, so the clusters do not depend on how the input was sharded.
     let tau = cfg.link.template_similarity;
-    for k in keys {
-        let members = &buckets[&k];
-        if members.len() < 2 {
-            continue;
-        }
-        let mut reps: Vec<usize> = Vec::new();
-        for &m in members {
-            let a = &items[m].part;
-            let hit = reps.iter().copied().find(|&r| {
-                let b = &items[r].part;
-                jaccard_bottom_k(a, b, a.len().min(b.len())) >= tau
-            });
-            match hit {
-                Some(r) => {
-                    uf.union(m, r);
+    let mut leaders: Vec<usize> = Vec::new();
+    let mut cluster_of: Vec<usize> = vec![0; items.len()];
+    let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut last_checked: Vec<usize> = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        let a = &it.part;
+        let mut best: Option<(f64, usize)> = None;
+        for k in a.iter().take(LSH_KEYS) {
+            for &c in buckets.get(k).map(Vec::as_slice).unwrap_or_default() {
+                if last_checked[c] == i {
+                    continue;
                 }
-                None if reps.len() < BUCKET_REPS => reps.push(m),
-                None => {}
+                last_checked[c] = i;
+                let b = &items[leaders[c]].part;
+                let j = jaccard_bottom_k(a, b, a.len().min(b.len()));
+                if j >= tau && best.is_none_or(|(bj, bc)| j > bj || (j == bj && c < bc)) {
+                    best = Some((j, c));
+                }
             }
         }
+        cluster_of[i] = match best {
+            Some((_, c)) => c,
+            None => {
+                let c = leaders.len();
+                leaders.push(i);
+                last_checked.push(i);
+                for &k in a.iter().take(LSH_KEYS) {
+                    let reps = buckets.entry(k).or_default();
+                    if reps.len() < BUCKET_REPS {
+                        reps.push(c);
+                    }
+                }
+                c
+            }
+        };
     }
+    drop(buckets);
     // 4. Clusters with their accounts and skeletons.
-    let mut by_root: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..items.len() {
-        by_root.entry(uf.find(i)).or_default().push(i);
+    let mut by_root: Vec<Vec<usize>> = vec![Vec::new(); leaders.len()];
+    for (i, &c) in cluster_of.iter().enumerate() {
+        by_root[c].push(i);
     }
     let mut out = Vec::new();
-    for members in by_root.into_values() {
+    for members in by_root {
         if members.len() < 2 {
             continue;
         }
@@ -255,12 +269,26 @@ pub fn link(profiles: &[Profile], cfg: &Config) -> CampaignGraph {
             by_payment.entry(e.value.as_str()).or_default().push(a);
         }
     }
+    let org_of: Vec<Option<&str>> = profiles
+        .iter()
+        .map(|p| p.orgs.top().map(|o| o.value.as_str()))
+        .collect();
     for accts in by_payment.values() {
         if accts.len() < 2 {
             continue;
         }
+        // A card shared inside one declared organisation is that organisation's card: only
+        // the sharers outside the account's own organisation are evidence.
+        let mut per_org: HashMap<&str, usize> = HashMap::new();
         for &a in accts {
-            links[a].payment_peers = links[a].payment_peers.max(accts.len());
+            if let Some(o) = org_of[a] {
+                *per_org.entry(o).or_default() += 1;
+            }
+        }
+        for &a in accts {
+            let same_org = org_of[a].map_or(1, |o| per_org[o]);
+            let outside = accts.len() - same_org;
+            links[a].payment_peers = links[a].payment_peers.max(outside + 1);
         }
         if accts.len() > lc.max_payment_accounts {
             continue;
@@ -464,5 +492,64 @@ mod tests {
         let g = link(&all, &cfg);
         assert_eq!(g.components, vec![vec![0, 1, 2]]);
         assert_eq!(g.accounts[4].payment_peers, 5);
+    }
+
+    #[test]
+    fn payment_shared_inside_one_declared_org_is_not_peer_evidence() {
+        let mut all: Vec<Profile> = (0..4)
+            .map(|i| {
+                let mut p = profile(
+                    &format!("o{i}"),
+                    &[format!("q{i}")],
+                    Some("pf-org"),
+                    &format!("10.4.0.{i}"),
+                );
+                p.orgs.add("o-team", 0, 8);
+                p
+            })
+            .collect();
+        all.push(profile("loner", &["q".into()], Some("pf-org"), "10.5.0.1"));
+        let g = link(&all, &Config::default());
+        // The four of one organisation see only the one outsider; the outsider sees all four.
+        assert_eq!(g.accounts[0].payment_peers, 2);
+        assert_eq!(g.accounts[4].payment_peers, 5);
+        // The card still links them: linkage is not scoring.
+        assert_eq!(g.components, vec![vec![0, 1, 2, 3, 4]]);
+    }
+
+    #[test]
+    fn template_clusters_do_not_chain() {
+        // Prompts A, B, C are windows of one word sequence: A~B and B~C are near-duplicates
+        // (Jaccard ~0.47), A and C are not (~0.17). Three accounts send each.
+        const ONSETS: [&str; 10] = ["ka", "lo", "mi", "nu", "pe", "ra", "si", "tu", "vo", "ze"];
+        const CODAS: [&str; 10] = ["ba", "ce", "di", "fo", "gu", "hi", "jo", "ku", "le", "mo"];
+        let word = |i: usize| format!("{}{}", ONSETS[i / 10], CODAS[i % 10]);
+        let window = |from: usize| (from..from + 30).map(word).collect::<Vec<_>>().join(" ");
+        let profiles: Vec<Profile> = (0..9)
+            .map(|i| {
+                profile(
+                    &format!("a{i}"),
+                    &[window(10 * (i / 3))],
+                    None,
+                    &format!("10.6.0.{i}"),
+                )
+            })
+            .collect();
+        let clusters = template_clusters(&profiles, &Config::default());
+        let group = |c: &TemplateCluster| -> BTreeSet<usize> {
+            c.accounts.keys().map(|&a| a / 3).collect()
+        };
+        assert!(
+            clusters
+                .iter()
+                .any(|c| group(c).contains(&0) && group(c).contains(&1)),
+            "A and B are one template: {clusters:?}"
+        );
+        assert!(
+            clusters
+                .iter()
+                .all(|c| !(group(c).contains(&0) && group(c).contains(&2))),
+            "A and C joined through B: {clusters:?}"
+        );
     }
 }

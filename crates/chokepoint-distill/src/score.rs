@@ -416,7 +416,7 @@ fn account_reasons(f: &Facts, s: &BTreeMap<&'static str, f64>) -> Vec<String> {
     }
     if on("shared_payment") {
         r.push(format!(
-            "shares a payment fingerprint with {} accounts",
+            "shares a payment fingerprint with {} accounts outside its declared organisation",
             f.payment_peers.saturating_sub(1)
         ));
     }
@@ -810,8 +810,13 @@ fn build_campaign(
         if !ages.is_empty() {
             let mut ages = ages;
             ages.sort_by(f64::total_cmp);
+            let what = if on("creation_burst") {
+                "accounts created in bursts"
+            } else {
+                "young accounts"
+            };
             ev.push(format!(
-                "accounts created in bursts; median age at first request {:.1} days",
+                "{what}; median age at first request {:.1} days",
                 ages[ages.len() / 2]
             ));
         }

@@ -8,6 +8,9 @@
 //!   CSRF token, as an `X-CSRF-Token` header or a `csrf` form field; bearer-token requests do
 //!   not (a browser never attaches them on its own).
 //! - API: `Authorization: Bearer cps1_<id>_<secret>`; only a keyed hash of the secret is stored.
+//! - Guessing is throttled: after [`LoginThrottle::MAX_FAILURES`] failed sign-ins for one user
+//!   name within [`LoginThrottle::WINDOW`], that name is refused (429) until the window has
+//!   passed, before any password is hashed.
 
 use crate::db::User;
 use crate::{AppState, ServerError, MAX_BODY_BYTES};
@@ -18,6 +21,63 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{html, DOCTYPE};
 use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Failed sign-ins per user name, in memory: a lockout that survives a restart is not worth
+/// a table, and a restart is not something an online guesser controls.
+#[derive(Debug, Default)]
+pub struct LoginThrottle {
+    failures: std::sync::Mutex<HashMap<String, (u32, std::time::Instant)>>,
+}
+
+impl LoginThrottle {
+    /// Failed attempts allowed per user name within [`Self::WINDOW`].
+    pub const MAX_FAILURES: u32 = 5;
+    /// How long failures are remembered (and a locked name stays locked).
+    pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+    /// Names tracked at most; beyond, the oldest entries are dropped (bounded memory).
+    const MAX_NAMES: usize = 10_000;
+
+    /// Seconds until `user` may try again, if it is locked now.
+    pub fn locked_for(&self, user: &str) -> Option<u64> {
+        let now = std::time::Instant::now();
+        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let &(n, since) = map.get(user)?;
+        let left = Self::WINDOW.checked_sub(now.duration_since(since))?;
+        (n >= Self::MAX_FAILURES).then(|| left.as_secs().max(1))
+    }
+
+    /// Records a failed attempt for `user`.
+    pub fn failed(&self, user: &str) {
+        let now = std::time::Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX_NAMES && !map.contains_key(user) {
+            map.retain(|_, (_, since)| now.duration_since(*since) < Self::WINDOW);
+            if map.len() >= Self::MAX_NAMES {
+                if let Some(oldest) = map
+                    .iter()
+                    .min_by_key(|(_, (_, t))| *t)
+                    .map(|(k, _)| k.clone())
+                {
+                    map.remove(&oldest);
+                }
+            }
+        }
+        let e = map.entry(user.to_string()).or_insert((0, now));
+        if now.duration_since(e.1) >= Self::WINDOW {
+            *e = (0, now);
+        }
+        e.0 += 1;
+    }
+
+    /// Forgets `user`'s failures after a successful sign-in.
+    pub fn succeeded(&self, user: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(user);
+    }
+}
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "cp_session";
@@ -345,8 +405,22 @@ pub async fn login_submit(
         )
             .into_response();
     }
+    if let Some(secs) = st.inner.login_throttle.locked_for(&form.username) {
+        st.inner.metrics.login(false);
+        let msg = format!(
+            "Too many failed sign-ins for this user: try again in {} minute(s).",
+            secs.div_ceil(60)
+        );
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, secs.to_string())],
+            Html(login_form(&form.csrf, &next, Some(&msg)).into_string()),
+        )
+            .into_response();
+    }
     match st.db().check_password(&form.username, &form.password).await {
         Ok(Some(user)) => {
+            st.inner.login_throttle.succeeded(&form.username);
             st.inner.metrics.login(true);
             match st.db().create_session(&user).await {
                 Ok((sid, _)) => {
@@ -363,6 +437,7 @@ pub async fn login_submit(
             }
         }
         Ok(None) => {
+            st.inner.login_throttle.failed(&form.username);
             st.inner.metrics.login(false);
             tracing::info!(user = %chokepoint_core::time::truncate(&form.username, 64), "failed sign-in");
             (

@@ -151,6 +151,8 @@ pub struct Inner {
     pub started: std::time::Instant,
     /// Rendered bodies of immutable pages (a stored campaign), by key.
     pub page_cache: Mutex<HashMap<String, Arc<String>>>,
+    /// Failed sign-ins per user name (online guessing is throttled).
+    pub login_throttle: auth::LoginThrottle,
 }
 
 /// The server's state (cheap to clone).
@@ -191,6 +193,7 @@ impl AppState {
                 modules,
                 started: std::time::Instant::now(),
                 page_cache: Mutex::new(HashMap::new()),
+                login_throttle: auth::LoginThrottle::default(),
             }),
         })
     }

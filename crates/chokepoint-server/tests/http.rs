@@ -767,3 +767,46 @@ async fn scan_to_campaign_to_stix() {
     .await;
     assert!(page.body.contains("export 2") && page.body.contains("export 1"));
 }
+
+/// Posts the sign-in form for `user` with `password`; returns the response.
+async fn try_sign_in(app: &App, user: &str, password: &str) -> Resp {
+    let page = send(app, get("/login")).await;
+    let t = hidden(&page.body, "csrf");
+    let lc = set_cookies(&page.headers)[0]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    send(
+        app,
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &lc)
+            .body(Body::from(format!(
+                "username={user}&password={password}&csrf={t}"
+            )))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_lock_the_name() {
+    let app = app().await;
+    let max = chokepoint_server::auth::LoginThrottle::MAX_FAILURES;
+    for _ in 0..max {
+        let r = try_sign_in(&app, "alice", "wrong").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // Locked: even the right password is refused, with a Retry-After, and no session.
+    let r = try_sign_in(&app, "alice", "correct+horse+battery").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+    assert!(r.body.contains("Too many failed sign-ins"));
+    assert!(!set_cookies(&r.headers)
+        .iter()
+        .any(|c| c.starts_with("cp_session")));
+    // Another name is not affected.
+    let r = try_sign_in(&app, "bob", "wrong").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
