@@ -330,9 +330,11 @@ def markdown(rust, r):
         f"keeps at most {rust['shingles_per_prompt']} shingles per prompt (first/last frame + bottom-k of "
         "the middle), needs a template part of >= "
         f"{rust['min_template_shingles']} shingles, verifies by the bottom-k Jaccard estimate, compares "
-        "each prompt with at most a few representatives per LSH bucket, and joins transitively "
-        "(union-find), so a cluster's pairs include chains whose ends are far apart. datasketch "
-        "compares the full sets and returns unverified band-collision candidates.",
+        "each prompt with the cluster leaders found through its LSH keys (at most a few per key) and "
+        "joins the most similar leader's cluster, never transitively. Its clusters are a partition: "
+        "a true pair whose prompts chose different leaders is missed, which is what the recall on "
+        "datasketch's pairs measures. datasketch compares the full sets and returns unverified "
+        "band-collision candidates, a relation, not a partition.",
         "",
     ]
     return "\n".join(lines)

@@ -14,7 +14,11 @@
 //! the geometric mean of the two sides. An evaluation harness (all content, no evasion) or an
 //! office of employees sharing a card (some coordination, no harvesting) therefore stays low,
 //! however strong its one side is. A declared organisation shared by the whole group is
-//! evidence of an accountable customer and halves the coordination side.
+//! evidence of an accountable customer and halves the coordination side (quarters it when the
+//! group also works from stable addresses, [`accountability_factor`]). Identity signals
+//! (a young account, a weak-verification tier) describe most ordinary sign-ups: they count in
+//! full only next to behavioural evidence of evasion ([`IDENTITY_REFERENCE`]), so a new
+//! free-tier account with templated prompts is not a campaign on its own.
 //!
 //! An account in a linked group scores `group score * min(1, own / 0.4)`, where `own` is the
 //! same formula on the account's own signals: membership alone never flags an account that
@@ -347,20 +351,41 @@ fn weight(w: &Weights, name: &str) -> f64 {
     }
 }
 
+/// Coordination signals that describe who an account is rather than what it does: most
+/// legitimate sign-ups are young accounts on a free or trial tier.
+const IDENTITY: &[&str] = &["new_accounts", "weak_tiers"];
+/// Behavioural coordination evidence at which identity signals count in full (e.g. half of
+/// round-the-clock timing, or a third of proxy rotation); below it they count in proportion.
+pub const IDENTITY_REFERENCE: f64 = 0.1;
+
+/// Multiplier of a group's coordination evidence for how accountable the group is: a single
+/// declared organisation is a customer the lab can identify (half); one that also works from
+/// its own stable addresses (mean proxy-rotation signal under 0.1) is not hiding (a quarter).
+pub fn accountability_factor(single_org: bool, proxy_rotation: f64) -> f64 {
+    match (single_org, proxy_rotation < 0.1) {
+        (false, _) => 1.0,
+        (true, false) => 0.5,
+        (true, true) => 0.25,
+    }
+}
+
 /// The two-sided score of a set of signal values (see the module doc).
 pub fn combine(
     signals: &BTreeMap<&'static str, f64>,
     w: &Weights,
     coordination_factor: f64,
 ) -> f64 {
-    let side = |names: &[&str]| {
-        names
-            .iter()
-            .map(|n| weight(w, n) * signals.get(n).copied().unwrap_or(0.0))
-            .sum::<f64>()
-    };
-    let content = 1.0 - (-2.0 * side(CONTENT)).exp();
-    let coord = 1.0 - (-2.0 * side(COORDINATION) * coordination_factor).exp();
+    let evidence = |n: &&str| weight(w, n) * signals.get(n).copied().unwrap_or(0.0);
+    let content: f64 = CONTENT.iter().map(evidence).sum();
+    let identity: f64 = IDENTITY.iter().map(evidence).sum();
+    let behaviour: f64 = COORDINATION
+        .iter()
+        .filter(|n| !IDENTITY.contains(n))
+        .map(evidence)
+        .sum();
+    let coordination = behaviour + identity * (behaviour / IDENTITY_REFERENCE).min(1.0);
+    let content = 1.0 - (-2.0 * content).exp();
+    let coord = 1.0 - (-2.0 * coordination * coordination_factor).exp();
     (content * coord).sqrt()
 }
 
@@ -557,7 +582,10 @@ pub fn score(
             .max_by_key(|(_, n)| **n)
             .filter(|(_, n)| **n as f64 >= 0.8 * k)
             .map(|(o, _)| o.to_string());
-        let factor = if single_org.is_some() { 0.5 } else { 1.0 };
+        let factor = accountability_factor(
+            single_org.is_some(),
+            s.get("proxy_rotation").copied().unwrap_or(0.0),
+        );
         let score = combine(&s, w, factor);
         scored.push(Scored {
             comp: ci,
@@ -869,7 +897,12 @@ fn build_campaign(
         ));
     }
     if let Some(o) = single_org {
-        ev.push(format!("note: nearly all accounts declare one organisation ({o}); coordination evidence halved"));
+        let stable = s.get("proxy_rotation").copied().unwrap_or(0.0) < 0.1;
+        ev.push(if stable {
+            format!("note: nearly all accounts declare one organisation ({o}) and use stable addresses; coordination evidence quartered")
+        } else {
+            format!("note: nearly all accounts declare one organisation ({o}); coordination evidence halved")
+        });
     }
     let mut shared_pays: Vec<(&str, usize)> = pays.into_iter().filter(|&(_, n)| n >= 2).collect();
     shared_pays.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -1022,5 +1055,42 @@ mod tests {
         both.extend(coord_only);
         assert!(combine(&both, &w, 1.0) > 0.7);
         assert!(combine(&both, &w, 0.5) < combine(&both, &w, 1.0));
+    }
+
+    #[test]
+    fn a_declared_org_on_stable_addresses_is_accountable() {
+        assert_eq!(accountability_factor(false, 0.0), 1.0);
+        assert_eq!(accountability_factor(true, 0.8), 0.5);
+        assert_eq!(accountability_factor(true, 0.0), 0.25);
+        let w = Weights::default();
+        let mut s: BTreeMap<&'static str, f64> = BTreeMap::new();
+        for n in CONTENT.iter().chain(COORDINATION) {
+            s.insert(n, 0.5);
+        }
+        let open = combine(&s, &w, accountability_factor(false, 0.0));
+        let org = combine(&s, &w, accountability_factor(true, 0.0));
+        assert!(org < open);
+    }
+
+    #[test]
+    fn identity_alone_is_not_coordination() {
+        let w = Weights::default();
+        let mut s: BTreeMap<&'static str, f64> = BTreeMap::new();
+        for n in CONTENT {
+            s.insert(n, 1.0);
+        }
+        s.insert("new_accounts", 1.0);
+        s.insert("weak_tiers", 1.0);
+        let identity_only = combine(&s, &w, 1.0);
+        assert_eq!(identity_only, 0.0);
+        // With behavioural evidence at the reference, identity counts in full.
+        s.insert(
+            "load_balanced_timing",
+            IDENTITY_REFERENCE / w.load_balanced_timing,
+        );
+        let with_behaviour = combine(&s, &w, 1.0);
+        s.remove("new_accounts");
+        s.remove("weak_tiers");
+        assert!(with_behaviour > combine(&s, &w, 1.0));
     }
 }
