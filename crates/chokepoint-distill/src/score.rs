@@ -20,6 +20,10 @@
 //! full only next to behavioural evidence of evasion ([`IDENTITY_REFERENCE`]), so a new
 //! free-tier account with templated prompts is not a campaign on its own.
 //!
+//! Flagged groups that share a user agent, card or main address that almost only flagged
+//! accounts use are then reported as one campaign ([`merge_operations`]): a farm that rotates
+//! cards every few accounts is one operation, not forty.
+//!
 //! An account in a linked group scores `group score * min(1, own / 0.4)`, where `own` is the
 //! same formula on the account's own signals: membership alone never flags an account that
 //! does not itself look like a member, and an account whose group is judged legitimate (an
@@ -358,6 +362,81 @@ const IDENTITY: &[&str] = &["new_accounts", "weak_tiers"];
 /// round-the-clock timing, or a third of proxy rotation); below it they count in proportion.
 pub const IDENTITY_REFERENCE: f64 = 0.1;
 
+/// Share of a value's holders that must be in flagged groups for the value to join them.
+pub const OPERATION_EXCLUSIVITY: f64 = 0.9;
+
+/// Joins flagged groups into operations. A campaign that rotates cards every few accounts
+/// falls apart into many linked groups, each flagged on its own; groups that share a client
+/// stack (exact user agent), a payment fingerprint or a main IP address that at least
+/// [`OPERATION_EXCLUSIVITY`] of its holders in the whole scan are flagged-group members are one
+/// operation for the analyst. Values common among ordinary accounts (a popular SDK's user
+/// agent, a carrier NAT) fail that test, so they never glue campaigns together; groups that
+/// were not flagged are left as they are. Returns the groups, merged ones sorted, in order of
+/// their smallest account.
+pub fn merge_operations(
+    profiles: &[Profile],
+    groups: &[Vec<usize>],
+    flagged: &[bool],
+    ip_account_share: f64,
+) -> Vec<Vec<usize>> {
+    let mut group_of = vec![usize::MAX; profiles.len()];
+    for (gi, m) in groups.iter().enumerate() {
+        for &a in m {
+            group_of[a] = gi;
+        }
+    }
+    // (kind, value) -> holders, holders in flagged groups, the flagged groups holding it.
+    let mut values: HashMap<(u8, &str), (usize, usize, Vec<usize>)> = HashMap::new();
+    let mut held: Vec<(u8, &str)> = Vec::new();
+    for (a, p) in profiles.iter().enumerate() {
+        let gi = group_of[a];
+        let in_flagged = gi != usize::MAX && flagged.get(gi).copied().unwrap_or(false);
+        held.clear();
+        if let Some(u) = p.user_agents.top() {
+            held.push((0, u.value.as_str()));
+        }
+        for e in &p.payments.entries {
+            held.push((1, e.value.as_str()));
+        }
+        for e in &p.ips.entries {
+            if e.count as f64 >= ip_account_share * p.records as f64 {
+                held.push((2, e.value.as_str()));
+            }
+        }
+        for &key in &held {
+            let e = values.entry(key).or_default();
+            e.0 += 1;
+            if in_flagged {
+                e.1 += 1;
+                if !e.2.contains(&gi) {
+                    e.2.push(gi);
+                }
+            }
+        }
+    }
+    let mut uf = crate::link::UnionFind::new(groups.len());
+    for (holders, in_flagged, gs) in values.values() {
+        if gs.len() >= 2 && *in_flagged as f64 >= OPERATION_EXCLUSIVITY * *holders as f64 {
+            for w in gs.windows(2) {
+                uf.union(w[0], w[1]);
+            }
+        }
+    }
+    let mut by_root: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (gi, m) in groups.iter().enumerate() {
+        by_root.entry(uf.find(gi)).or_default().extend(m);
+    }
+    let mut out: Vec<Vec<usize>> = by_root
+        .into_values()
+        .map(|mut m| {
+            m.sort_unstable();
+            m
+        })
+        .collect();
+    out.sort_by_key(|m| m.first().copied());
+    out
+}
+
 /// Multiplier of a group's coordination evidence for how accountable the group is: a single
 /// declared organisation is a customer the lab can identify (half); one that also works from
 /// its own stable addresses (mean proxy-rotation signal under 0.1) is not hiding (a quarter).
@@ -507,8 +586,7 @@ pub fn score(
         signals: BTreeMap<&'static str, f64>,
         single_org: Option<String>,
     }
-    let mut scored: Vec<Scored> = Vec::new();
-    for (ci, members) in g.components.iter().enumerate() {
+    let score_group = |members: &[usize]| -> (f64, BTreeMap<&'static str, f64>, Option<String>) {
         let k = members.len() as f64;
         let mut s: BTreeMap<&'static str, f64> = BTreeMap::new();
         for &a in members {
@@ -587,17 +665,38 @@ pub fn score(
             s.get("proxy_rotation").copied().unwrap_or(0.0),
         );
         let score = combine(&s, w, factor);
-        scored.push(Scored {
-            comp: ci,
-            score,
-            signals: s,
-            single_org,
-        });
+        (score, s, single_org)
+    };
+    // Flagged groups that share a value almost nobody else uses are one operation.
+    let first: Vec<bool> = g
+        .components
+        .iter()
+        .map(|m| score_group(m).0 >= cfg.threshold)
+        .collect();
+    let groups = merge_operations(profiles, &g.components, &first, cfg.link.ip_account_share);
+    let mut group_of: Vec<Option<usize>> = vec![None; profiles.len()];
+    for (gi, m) in groups.iter().enumerate() {
+        for &a in m {
+            group_of[a] = Some(gi);
+        }
     }
+    let mut scored: Vec<Scored> = groups
+        .iter()
+        .enumerate()
+        .map(|(ci, m)| {
+            let (score, signals, single_org) = score_group(m);
+            Scored {
+                comp: ci,
+                score,
+                signals,
+                single_org,
+            }
+        })
+        .collect();
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.comp.cmp(&b.comp)));
 
-    let mut campaign_id: Vec<Option<String>> = vec![None; g.components.len()];
-    let mut campaign_score: Vec<f64> = vec![0.0; g.components.len()];
+    let mut campaign_id: Vec<Option<String>> = vec![None; groups.len()];
+    let mut campaign_score: Vec<f64> = vec![0.0; groups.len()];
     let mut next = 1;
     for sc in &scored {
         campaign_score[sc.comp] = sc.score;
@@ -610,7 +709,7 @@ pub fn score(
     // Accounts.
     let mut findings = Vec::with_capacity(profiles.len());
     for (a, p) in profiles.iter().enumerate() {
-        let comp = g.component_of[a];
+        let comp = group_of[a];
         let campaign = comp.and_then(|c| campaign_id[c].clone());
         // A linked account is judged with its group: its own coordination evidence (a shared
         // card, shared IPs) is the group's, and the group score weighs it in context.
@@ -627,7 +726,7 @@ pub fn score(
                 0,
                 format!(
                     "member of campaign {c} ({} accounts, campaign score {:.2})",
-                    g.components[comp.unwrap_or(0)].len(),
+                    groups[comp.unwrap_or(0)].len(),
                     campaign_score[comp.unwrap_or(0)]
                 ),
             );
@@ -652,7 +751,7 @@ pub fn score(
         let Some(id) = campaign_id[sc.comp].clone() else {
             continue;
         };
-        let members: Vec<usize> = g.components[sc.comp]
+        let members: Vec<usize> = groups[sc.comp]
             .iter()
             .copied()
             .filter(|&a| findings[a].flagged)
@@ -1055,6 +1154,39 @@ mod tests {
         both.extend(coord_only);
         assert!(combine(&both, &w, 1.0) > 0.7);
         assert!(combine(&both, &w, 0.5) < combine(&both, &w, 1.0));
+    }
+
+    #[test]
+    fn flagged_groups_sharing_a_rare_value_are_one_operation() {
+        let with_ua = |id: &str, ua: &str| {
+            let mut p = Profile::new(id);
+            p.user_agents.add(ua, 0, 8);
+            p
+        };
+        // Flagged groups 0 and 1 share a client stack nobody else uses; flagged groups 1 and 2
+        // share one that ten ordinary accounts use too; group 3 is not flagged.
+        let mut profiles = vec![
+            with_ua("a0", "farm/1.0"),
+            with_ua("a1", "farm/1.0"),
+            with_ua("b0", "farm/1.0"),
+            with_ua("b1", "sdk/2"),
+            with_ua("c0", "sdk/2"),
+            with_ua("c1", "sdk/2"),
+            with_ua("d0", "lab/3"),
+            with_ua("d1", "lab/3"),
+        ];
+        for i in 0..10 {
+            profiles.push(with_ua(&format!("o{i}"), "sdk/2"));
+        }
+        let groups = vec![vec![0, 1], vec![2, 3], vec![4, 5], vec![6, 7]];
+        let flagged = [true, true, true, false];
+        assert_eq!(
+            merge_operations(&profiles, &groups, &flagged, 0.2),
+            vec![vec![0, 1, 2, 3], vec![4, 5], vec![6, 7]]
+        );
+        // One ordinary holder more (3 of 4 flagged < 0.9) and the stack no longer joins.
+        profiles.push(with_ua("o-farm", "farm/1.0"));
+        assert_eq!(merge_operations(&profiles, &groups, &flagged, 0.2), groups);
     }
 
     #[test]
