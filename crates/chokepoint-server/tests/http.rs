@@ -82,25 +82,7 @@ fn hidden(body: &str, name: &str) -> String {
 
 /// Signs in through the form; returns the session cookie (`cp_session=...`) and its CSRF token.
 async fn login(app: &App) -> (String, String) {
-    let page = send(app, get("/login")).await;
-    assert_eq!(page.status, StatusCode::OK);
-    let token = hidden(&page.body, "csrf");
-    let login_cookie = set_cookies(&page.headers)
-        .into_iter()
-        .find(|c| c.starts_with("cp_login="))
-        .unwrap();
-    let login_cookie = login_cookie.split(';').next().unwrap().to_string();
-    let r = send(
-        app,
-        Request::post("/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, &login_cookie)
-            .body(Body::from(format!(
-                "username=alice&password=correct+horse+battery&csrf={token}&next=%2Fscans"
-            )))
-            .unwrap(),
-    )
-    .await;
+    let r = try_sign_in(app, "alice", "correct+horse+battery&next=%2Fscans").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.headers[header::LOCATION], "/scans");
     let cookie = set_cookies(&r.headers)
@@ -243,28 +225,12 @@ async fn unauthenticated_requests_never_see_data() {
 async fn sign_in_sessions_and_csrf() {
     let app = app().await;
     // Wrong password, and a login form without its double-submit cookie.
-    let page = send(&app, get("/login")).await;
-    let t = hidden(&page.body, "csrf");
-    let lc = set_cookies(&page.headers)[0]
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let bad = send(
-        &app,
-        Request::post("/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, &lc)
-            .body(Body::from(format!(
-                "username=alice&password=wrong&csrf={t}"
-            )))
-            .unwrap(),
-    )
-    .await;
+    let bad = try_sign_in(&app, "alice", "wrong").await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert!(!set_cookies(&bad.headers)
         .iter()
         .any(|c| c.starts_with("cp_session")));
+    let t = hidden(&send(&app, get("/login")).await.body, "csrf");
     let forged = send(
         &app,
         Request::post("/login")
@@ -768,7 +734,8 @@ async fn scan_to_campaign_to_stix() {
     assert!(page.body.contains("export 2") && page.body.contains("export 1"));
 }
 
-/// Posts the sign-in form for `user` with `password`; returns the response.
+/// Fetches the sign-in form and posts it for `user` with `password` (form-encoded; more
+/// fields may follow after `&`); returns the response.
 async fn try_sign_in(app: &App, user: &str, password: &str) -> Resp {
     let page = send(app, get("/login")).await;
     let t = hidden(&page.body, "csrf");
