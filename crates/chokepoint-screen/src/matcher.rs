@@ -159,7 +159,10 @@ struct Prepared {
     /// Adjacent token pairs joined (`hua` + `wei`), with the pair's weight.
     pairs: Vec<String>,
     legal: Vec<LegalClass>,
-    initials: String,
+    /// A query written as an acronym: only exact words count (see [`Screener::prepare_query`]).
+    exact_only: bool,
+    /// The acronyms the name may be written as (see [`acronyms`]); for list names only.
+    initials: Vec<String>,
     /// Interned comparison units of the tokens and the pairs (list names only; empty for a
     /// query): the per-query similarity cache is keyed by them.
     units: Vec<u32>,
@@ -412,6 +415,10 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+/// A one-word query of at most this many letters, written in capitals, is an acronym: it
+/// matches words exactly or not at all.
+const SHORT_QUERY_LETTERS: usize = 5;
+
 /// Particles: little weight, no blocking key, not part of initials (`al-Assad`, `bin`).
 const STOP: &[&str] = &["and", "of", "the", "al", "el", "bin", "ibn"];
 
@@ -429,6 +436,90 @@ fn initials(tokens: &[PTok]) -> String {
         .filter(|t| !STOP.contains(&t.text.as_str()))
         .filter_map(|t| t.text.chars().next())
         .collect()
+}
+
+/// Function words that acronyms usually skip (`National University of Defense Technology` =
+/// `NUDT`) and sometimes keep (`Petróleos de Venezuela` = `PDV`).
+const ACRONYM_FUNCTION_WORDS: &[&str] = &[
+    "of", "and", "the", "for", "in", "on", "at", "de", "del", "la", "des", "du", "et",
+];
+
+/// The acronyms a listed name may be written as, by the usual conventions: the initials of its
+/// normalised words; the initials of its written words (generic words as written, not
+/// canonical: `Telecommunication`, not `communication`) without function words and legal forms;
+/// the same followed by the initial of the first legal-form word (`Semiconductor Manufacturing
+/// International Corporation` = `SMIC`, `Yangtze Memory Technologies Co.` = `YMTC`) or by the
+/// initials of all of them (`PDVSA`); and with function words kept. Words in parentheses are
+/// left out (`(Beijing)`). Only acronyms of two to eight letters, lower case.
+fn acronyms(normalized: &str, raw: &str, normalizer: &Normalizer) -> Vec<String> {
+    let mut out: Vec<String> = vec![normalized.to_string()];
+    if raw.is_ascii() {
+        // (initials, legal-form word, function word) of each written word outside parentheses.
+        let mut words: Vec<(String, bool, bool)> = Vec::new();
+        let mut depth = 0i32;
+        for w in raw.split(|c: char| c.is_whitespace() || c == '-' || c == '/') {
+            depth += i32::from(w.starts_with('('));
+            if depth == 0 {
+                let letters: String = w
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                let word = letters.replace('.', "");
+                if !word.is_empty() {
+                    // `S.A.` stands for two words: two initials.
+                    let dotted = letters.matches('.').count() >= 2;
+                    let initials: String = if dotted {
+                        letters
+                            .split('.')
+                            .filter_map(|p| p.chars().next())
+                            .collect()
+                    } else {
+                        word[..1].to_string()
+                    };
+                    // `Bank`, `State`, `Commercial` end some legal forms (`Joint Stock
+                    // Commercial Bank`) but are words of the name in an acronym (`CBN`).
+                    let function = ACRONYM_FUNCTION_WORDS.contains(&word.as_str());
+                    let legal = normalizer.is_legal_word(&word)
+                        && !function
+                        && !["bank", "state", "commercial"].contains(&word.as_str());
+                    words.push((initials, legal, function));
+                }
+            }
+            if w.ends_with(')') {
+                depth = (depth - 1).max(0);
+            }
+        }
+        // Legal forms at the start (`Joint Stock Company ...`) never count; those at the end
+        // are the optional tail; those in the middle count in one variant only.
+        let start = words.iter().position(|w| !w.1).unwrap_or(words.len());
+        let end = words.iter().rposition(|w| !w.1).map_or(start, |i| i + 1);
+        let core = &words[start..end.max(start)];
+        let tail = &words[end.max(start)..];
+        let join = |keep: &dyn Fn(&(String, bool, bool)) -> bool| -> String {
+            core.iter()
+                .filter(|w| keep(w))
+                .map(|w| w.0.as_str())
+                .collect()
+        };
+        let plain = join(&|w| !w.1 && !w.2);
+        let with_function = join(&|w| !w.1);
+        out.push(join(&|w| !w.2));
+        out.push(join(&|_| true));
+        if let Some(first) = tail.first() {
+            let all_tail: String = tail.iter().map(|w| w.0.as_str()).collect();
+            for head in [&plain, &with_function] {
+                out.push(format!("{head}{}", &first.0[..1]));
+                out.push(format!("{head}{all_tail}"));
+            }
+        }
+        out.push(plain);
+        out.push(with_function);
+    }
+    out.retain(|a| (2..=8).contains(&a.len()));
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Jaro-Winkler similarity of two ASCII strings (falls back to `strsim` for long or non-ASCII
@@ -670,6 +761,12 @@ impl Screener {
         for (ei, vs) in normalized.into_iter().enumerate() {
             for (alias, raw, norm) in vs {
                 let mut prepared = s.prepare(&norm);
+                // A one-word name has no acronym.
+                prepared.initials = if prepared.tokens.len() >= 2 {
+                    acronyms(&initials(&prepared.tokens), &raw, &s.normalizer)
+                } else {
+                    Vec::new()
+                };
                 prepared.units = prepared
                     .tokens
                     .iter()
@@ -704,6 +801,11 @@ impl Screener {
     /// The entries indexed.
     pub fn entries(&self) -> &[ListEntry] {
         &self.entries
+    }
+
+    /// The normaliser in use (with the list's vocabulary for segmenting Chinese).
+    pub fn normalizer(&self) -> &Normalizer {
+        &self.normalizer
     }
 
     /// The decision thresholds in use.
@@ -781,6 +883,18 @@ impl Screener {
         }
     }
 
+    /// A query prepared for scoring: [`Screener::prepare`], and whether it is a short word
+    /// written in capitals (`MIPT`, `S.M.I.C.`): an acronym, which matches exactly or not at
+    /// all (`MIPD` is another party than `MIPT`, one letter apart).
+    fn prepare_query(&self, norm: &NormalizedName, raw: &str) -> Prepared {
+        let mut q = self.prepare(norm);
+        q.exact_only = q.tokens.len() == 1
+            && q.tokens[0].text.len() <= SHORT_QUERY_LETTERS
+            && raw.chars().any(|c| c.is_ascii_uppercase())
+            && !raw.chars().any(|c| c.is_lowercase());
+        q
+    }
+
     fn prepare(&self, norm: &NormalizedName) -> Prepared {
         let tokens: Vec<PTok> = norm
             .tokens
@@ -805,10 +919,11 @@ impl Screener {
             .map(|w| format!("{}{}", w[0].text, w[1].text))
             .collect();
         Prepared {
-            initials: initials(&tokens),
+            initials: vec![initials(&tokens)],
             tokens,
             pairs,
             legal: norm.legal_forms.clone(),
+            exact_only: false,
             units: Vec::new(),
             pair_units: Vec::new(),
         }
@@ -859,8 +974,10 @@ impl Screener {
             if p.tokens.len() == 1 && (2..=8).contains(&p.tokens[0].text.len()) {
                 keys.push(key_hash(b'i', &p.tokens[0].text));
             }
-        } else if p.tokens.len() >= 2 && p.initials.len() >= 2 {
-            keys.push(key_hash(b'i', &p.initials));
+        } else {
+            for a in &p.initials {
+                keys.push(key_hash(b'i', a));
+            }
         }
         keys.sort_unstable();
         keys.dedup();
@@ -878,7 +995,7 @@ impl Screener {
         let first = self.normalizer.normalize(name);
         let translated = self.normalizer.translate(&first);
         for norm in std::iter::once(first).chain(translated) {
-            let q = self.prepare(&norm);
+            let q = self.prepare_query(&norm, name);
             if q.tokens.is_empty() {
                 continue;
             }
@@ -984,7 +1101,7 @@ impl Screener {
         let first = self.normalizer.normalize(name);
         let translated = self.normalizer.translate(&first);
         for norm in std::iter::once(first).chain(translated) {
-            self.all_scores_into(&norm, country.as_deref(), &mut best);
+            self.all_scores_into(&norm, name, country.as_deref(), &mut best);
         }
         best.into_iter()
             .map(|(e, s)| (self.entries[e as usize].list_id.clone(), s))
@@ -994,10 +1111,11 @@ impl Screener {
     fn all_scores_into(
         &self,
         norm: &NormalizedName,
+        raw: &str,
         country: Option<&str>,
         best: &mut FxMap<u32, f32>,
     ) {
-        let q = self.prepare(norm);
+        let q = self.prepare_query(norm, raw);
         if q.tokens.is_empty() {
             return;
         }
@@ -1029,7 +1147,7 @@ impl Screener {
         let translated = self.normalizer.translate(&first);
         std::iter::once(first)
             .chain(translated)
-            .map(|n| self.exhaustive_reading(&self.prepare(&n), country))
+            .map(|n| self.exhaustive_reading(&self.prepare_query(&n, name), country))
             .fold(0.0, f32::max)
     }
 
@@ -1177,6 +1295,14 @@ impl Screener {
                 (qb, qt, eb)
             }
         };
+        let (mut q_best, mut e_best) = (q_best, e_best);
+        if q.exact_only {
+            for b in q_best.iter_mut().chain(e_best.iter_mut()) {
+                if *b < 1.0 {
+                    *b = 0.0;
+                }
+            }
+        }
         let cover = |toks: &[PTok], best: &[f32]| {
             let total: f32 = toks.iter().map(|t| t.weight).sum();
             if total <= 0.0 {
@@ -1213,7 +1339,7 @@ impl Screener {
         let acronym = q.tokens.len() == 1
             && e.tokens.len() >= 2
             && q.tokens[0].text.len() >= 2
-            && q.tokens[0].text == e.initials;
+            && e.initials.contains(&q.tokens[0].text);
         if acronym {
             name = name.max(0.78);
         }
@@ -1286,8 +1412,29 @@ fn best_per_token(
             to[i] = s.to_string();
         }
     };
+    // One-to-one for exact words: a word of `b` that a word of `a` matches exactly is taken,
+    // and no other word of `a` matches it approximately (`Igor Ivanovich Ivanov` against `Igor
+    // Ivanovich Sechin`: `ivanov` may not lean on the `ivanovich` already matched).
+    let mut taken = [false; 64];
+    let mut exact = [false; 64];
+    if a.tokens.len() <= 64 && b.tokens.len() <= 64 {
+        for (i, t) in a.tokens.iter().enumerate() {
+            if let Some(j) = b
+                .tokens
+                .iter()
+                .enumerate()
+                .position(|(j, u)| !taken[j] && u.text == t.text)
+            {
+                taken[j] = true;
+                exact[i] = true;
+            }
+        }
+    }
     for (i, t) in a.tokens.iter().enumerate() {
         for (j, u) in b.tokens.iter().enumerate() {
+            if taken.get(j).copied().unwrap_or(false) && !exact.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             let s = sim(Side::Tok(i), Side::Tok(j));
             if s > best[i] {
                 best[i] = s;
@@ -1299,6 +1446,10 @@ fn best_per_token(
         }
         if best[i] < 0.95 && t.text.len() >= 4 {
             for (j, pair) in b.pairs.iter().enumerate() {
+                let used = |k: usize| taken.get(k).copied().unwrap_or(false);
+                if !exact.get(i).copied().unwrap_or(false) && (used(j) || used(j + 1)) {
+                    continue;
+                }
                 let s = sim(Side::Tok(i), Side::Pair(j));
                 if s > best[i] {
                     best[i] = s;
@@ -1519,6 +1670,98 @@ mod tests {
         let r = s.screen("NUDT", None);
         assert_eq!(r.decision, Decision::Review, "{r:?}");
         assert!(r.matches[0].explanation.features.acronym);
+    }
+
+    #[test]
+    fn acronyms_follow_the_usual_conventions() {
+        let n = Normalizer::new();
+        let has = |raw: &str, a: &str| {
+            let norm = n.normalize(raw);
+            let toks: Vec<PTok> = norm
+                .tokens
+                .iter()
+                .map(|t| PTok {
+                    text: t.text.clone(),
+                    phon: String::new(),
+                    script: t.script,
+                    weight: 1.0,
+                })
+                .collect();
+            acronyms(&initials(&toks), raw, &n).contains(&a.to_string())
+        };
+        // With the initial of a trailing legal form...
+        assert!(has(
+            "Semiconductor Manufacturing International Corporation",
+            "smic"
+        ));
+        assert!(has("Yangtze Memory Technologies Co., Ltd.", "ymtc"));
+        // ...all of them, function words kept, leading legal forms never.
+        assert!(has("Petroleos de Venezuela, S.A.", "pdvsa"));
+        assert!(has("Joint Stock Commercial Bank Novikombank", "cbn"));
+        assert!(!has("Joint Stock Commercial Bank Novikombank", "jscbn"));
+        // Words as written, not canonical (`Telecommunication`, not `communication`).
+        assert!(has(
+            "Zhongxing Telecommunication Equipment Corporation",
+            "zte"
+        ));
+        // Parenthesised words left out.
+        assert!(has(
+            "Semiconductor Manufacturing International (Beijing) Corporation",
+            "smic"
+        ));
+    }
+
+    #[test]
+    fn acronym_queries_match_exactly_or_not_at_all() {
+        let s = Screener::build(
+            vec![
+                entry(
+                    "1",
+                    "Semiconductor Manufacturing International Corporation",
+                    &[],
+                    "CN",
+                ),
+                entry(
+                    "2",
+                    "Moscow Institute of Physics and Technology",
+                    &["MIPT"],
+                    "RU",
+                ),
+                entry(
+                    "3",
+                    "Sugon Information Industry Co., Ltd.",
+                    &["Sugon"],
+                    "CN",
+                ),
+            ],
+            MatchConfig::default(),
+            &NoProgress,
+        );
+        let r = s.screen("SMIC", None);
+        assert_eq!(r.decision, Decision::Review, "{r:?}");
+        assert!(r.matches[0].explanation.features.acronym);
+        // One letter off an acronym is another acronym.
+        assert_eq!(s.screen("MIPD", None).decision, Decision::Clear);
+        assert_eq!(s.screen("SMIX", None).decision, Decision::Clear);
+        // A short name written in lower case may still carry a typo.
+        assert_ne!(s.screen("Sugno", None).decision, Decision::Clear);
+    }
+
+    #[test]
+    fn an_exactly_matched_word_is_not_reused_by_a_near_one() {
+        let s = Screener::build(
+            vec![entry("1", "Igor Ivanovich Sechin", &[], "RU")],
+            MatchConfig::default(),
+            &NoProgress,
+        );
+        // `ivanov` may not lean on `ivanovich` (taken by the query's own `ivanovich`), nor on
+        // `ivanovich sechin` joined.
+        let r = s.screen("Igor Ivanovich Ivanov", None);
+        assert_eq!(r.decision, Decision::Clear, "{r:?}");
+        assert_ne!(
+            s.screen("Igor Ivanovich Sechin", None).decision,
+            Decision::Clear
+        );
     }
 
     #[test]

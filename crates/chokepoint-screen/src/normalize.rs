@@ -895,7 +895,17 @@ pub struct Normalizer {
     generic_words: Vec<(String, String)>,
     /// Normalised word (Arabic-script or pinyin) -> its English words (see [`TRANSLATIONS`]).
     translations: std::collections::HashMap<String, Vec<String>>,
+    /// Canonical generic words (targets of [`SYNONYMS`], [`STEMS`] and [`TRANSLATIONS`]) that
+    /// are not places: words that say what kind of party, never which one.
+    generic: HashSet<String>,
 }
+
+/// Canonical words of the tables above that name a place or a people: distinctive when the
+/// rest of a name is generic, so never counted as generic.
+const PLACE_CANONICALS: &[&str] = &[
+    "china", "harbin", "moscow", "russia", "iran", "iraq", "korea", "syrian", "arab", "persian",
+    "gulf", "levant",
+];
 
 impl Default for Normalizer {
     fn default() -> Self {
@@ -953,6 +963,7 @@ impl Normalizer {
             max_syllables: 4,
             translations: std::collections::HashMap::new(),
             generic_words: Vec::new(),
+            generic: HashSet::new(),
         };
         let mut generic: Vec<(String, String)> = SYNONYMS
             .iter()
@@ -989,7 +1000,25 @@ impl Normalizer {
             translations.entry(key).or_insert(words);
         }
         n.translations = translations;
+        let mut generic: HashSet<String> = SYNONYMS
+            .iter()
+            .map(|(c, _)| c.to_string())
+            .chain(STEMS.iter().map(|(_, c)| n.canonical(c).to_string()))
+            .chain(n.translations.values().flatten().cloned())
+            .filter(|w| !PLACE_CANONICALS.contains(&w.as_str()))
+            .collect();
+        for w in ["and", "of", "the"] {
+            generic.remove(w);
+        }
+        n.generic = generic;
         n
+    }
+
+    /// Whether a canonical word is generic vocabulary of organisation names (`technology`,
+    /// `group`, `research`...): its weight is capped by the matcher, so that a small list's
+    /// document frequencies do not make `information` or `group` count like a distinctive word.
+    pub fn is_generic(&self, word: &str) -> bool {
+        self.generic.contains(word)
     }
 
     /// The translated reading of a normalised name: its Arabic-script and Chinese generic
@@ -1131,6 +1160,51 @@ impl Normalizer {
             .map(|(_, c)| c.as_str())
     }
 
+    /// Step 5: the best segmentation of a run of Chinese syllables into known words, by
+    /// dynamic programming: the fewest syllables left outside a known word, then the fewest
+    /// words. Greedy longest match would read `ji suan ji shu` (计算技术) as `jisuanji shu`
+    /// (computer + ?) where `jisuan jishu` (computing technology) leaves nothing unknown.
+    /// Returns the pieces with whether each is a known word.
+    fn segment(&self, run: &[RawToken]) -> Vec<(String, bool)> {
+        let n = run.len();
+        // best[i]: (unknown syllables, words) of the best segmentation of run[..i], and the
+        // length of its last piece.
+        let mut best: Vec<((usize, usize), usize)> = vec![((usize::MAX, usize::MAX), 0); n + 1];
+        best[0] = ((0, 0), 0);
+        for i in 0..n {
+            let ((unknown, words), _) = best[i];
+            if unknown == usize::MAX {
+                continue;
+            }
+            let mut piece = String::new();
+            for len in 1..=self.max_syllables.min(n - i) {
+                piece.push_str(&run[i + len - 1].text);
+                let known = self.vocabulary.contains(&piece);
+                if !known && len > 1 {
+                    continue;
+                }
+                let cost = (unknown + usize::from(!known), words + 1);
+                if cost < best[i + len].0 {
+                    best[i + len] = (cost, len);
+                }
+            }
+        }
+        let mut pieces = Vec::new();
+        let mut end = n;
+        while end > 0 {
+            let len = best[end].1.max(1);
+            let word: String = run[end - len..end]
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect();
+            let known = self.vocabulary.contains(&word);
+            pieces.push((word, known));
+            end -= len;
+        }
+        pieces.reverse();
+        pieces
+    }
+
     /// The canonical form of a word (itself when it has no synonym).
     pub fn canonical<'a>(&'a self, word: &'a str) -> &'a str {
         self.synonyms.get(word).map(|s| s.as_str()).unwrap_or(word)
@@ -1201,22 +1275,11 @@ impl Normalizer {
                 i = end;
                 continue;
             }
-            let mut k = 0;
             // Syllables that start no known word join into one token (`hai si` -> `haisi`), so
             // that an unknown name counts as one word, not as several.
             let mut pending = String::new();
-            while k < run.len() {
-                let mut taken = 1;
-                let mut word = run[k].text.clone();
-                for n in (2..=self.max_syllables.min(run.len() - k)).rev() {
-                    let cand: String = run[k..k + n].iter().map(|t| t.text.as_str()).collect();
-                    if self.vocabulary.contains(&cand) {
-                        word = cand;
-                        taken = n;
-                        break;
-                    }
-                }
-                if taken == 1 && !self.vocabulary.contains(&word) {
+            for (word, known) in self.segment(run) {
+                if !known {
                     pending.push_str(&word);
                 } else {
                     if !pending.is_empty() {
@@ -1232,7 +1295,6 @@ impl Normalizer {
                         skeleton: String::new(),
                     });
                 }
-                k += taken;
             }
             if !pending.is_empty() {
                 tokens.push(Token {
@@ -1458,6 +1520,23 @@ mod tests {
             n.normalize("华为技术股份有限公司").legal_forms,
             [LegalClass::JointStock]
         );
+    }
+
+    #[test]
+    fn segmentation_prefers_fewest_unknown_syllables() {
+        let mut n = Normalizer::new();
+        n.extend_vocabulary(["huawei"]);
+        // Greedy longest match would take `jisuanji` (computer) and leave `shu` alone.
+        assert_eq!(
+            toks(&n, "华为云计算技术有限公司"),
+            ["huawei", "yun", "computing", "technology"]
+        );
+        assert_eq!(
+            toks(&n, "Hua Wei Yun Ji Suan Ji Shu"),
+            ["huawei", "yun", "computing", "technology"]
+        );
+        // Unknown syllables still join into one word.
+        assert_eq!(toks(&n, "海思科技"), ["haisi", "technology"]);
     }
 
     #[test]
