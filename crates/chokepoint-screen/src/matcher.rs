@@ -426,6 +426,34 @@ const STOP: &[&str] = &["and", "of", "the", "al", "el", "bin", "ibn"];
 /// relative to the rarest word) lowers the name score.
 const SUBSTITUTION_PENALTY: f32 = 0.2;
 
+/// Words that say what kind of organisation a party is, like a legal form, and weigh like one:
+/// `group` and `corporation` render the same 集团; Russian abbreviations of kinds of
+/// organisation (НПО scientific-production association, НИИ research institute, НТЦ
+/// scientific-technical centre, ОКБ/КБ design bureau, НК oil company, ФК financial
+/// corporation, ГК group of companies, АКБ joint-stock commercial bank) in their
+/// romanisations.
+const ORGANISATION_KIND_WORDS: &[&str] = &[
+    "group",
+    "holdings",
+    "concern",
+    "enterprise",
+    "npo",
+    "npp",
+    "nii",
+    "tsnii",
+    "ntts",
+    "ntc",
+    "okb",
+    "kb",
+    "nk",
+    "fk",
+    "gk",
+    "akb",
+    "nic",
+    "ntk",
+    "nits",
+];
+
 /// Weight of words that belong to legal forms (`joint`, `stock`, `company`...) when they are
 /// left in a name (inside it, or misspelt): they say little about who the party is.
 const LEGAL_WORD_WEIGHT: f32 = 0.3;
@@ -452,7 +480,11 @@ const ACRONYM_FUNCTION_WORDS: &[&str] = &[
 /// initials of all of them (`PDVSA`); and with function words kept. Words in parentheses are
 /// left out (`(Beijing)`). Only acronyms of two to eight letters, lower case.
 fn acronyms(normalized: &str, raw: &str, normalizer: &Normalizer) -> Vec<String> {
-    let mut out: Vec<String> = vec![normalized.to_string()];
+    // A one-word name has no acronym.
+    let mut out: Vec<String> = Vec::new();
+    if normalized.len() >= 2 {
+        out.push(normalized.to_string());
+    }
     if raw.is_ascii() {
         // (initials, legal-form word, function word) of each written word outside parentheses.
         let mut words: Vec<(String, bool, bool)> = Vec::new();
@@ -502,6 +534,10 @@ fn acronyms(normalized: &str, raw: &str, normalizer: &Normalizer) -> Vec<String>
                 .map(|w| w.0.as_str())
                 .collect()
         };
+        if core.iter().filter(|w| !w.2).count() < 2 {
+            out.retain(|a| (2..=8).contains(&a.len()));
+            return out;
+        }
         let plain = join(&|w| !w.1 && !w.2);
         let with_function = join(&|w| !w.1);
         out.push(join(&|w| !w.2));
@@ -761,12 +797,7 @@ impl Screener {
         for (ei, vs) in normalized.into_iter().enumerate() {
             for (alias, raw, norm) in vs {
                 let mut prepared = s.prepare(&norm);
-                // A one-word name has no acronym.
-                prepared.initials = if prepared.tokens.len() >= 2 {
-                    acronyms(&initials(&prepared.tokens), &raw, &s.normalizer)
-                } else {
-                    Vec::new()
-                };
+                prepared.initials = acronyms(&initials(&prepared.tokens), &raw, &s.normalizer);
                 prepared.units = prepared
                     .tokens
                     .iter()
@@ -874,7 +905,7 @@ impl Screener {
     }
 
     fn compute_weight(&self, token: &str) -> f32 {
-        if self.normalizer.is_legal_word(token) {
+        if self.normalizer.is_legal_word(token) || ORGANISATION_KIND_WORDS.contains(&token) {
             return LEGAL_WORD_WEIGHT;
         }
         match self.df.get(token) {
@@ -1337,7 +1368,6 @@ impl Screener {
         let substitution = unmatched(&q.tokens, &q_best).min(unmatched(&e.tokens, &e_best));
         let mut name = 0.5 * qc + 0.5 * ec - SUBSTITUTION_PENALTY * substitution;
         let acronym = q.tokens.len() == 1
-            && e.tokens.len() >= 2
             && q.tokens[0].text.len() >= 2
             && e.initials.contains(&q.tokens[0].text);
         if acronym {

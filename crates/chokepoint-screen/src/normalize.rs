@@ -162,6 +162,8 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
             "tekhnologiy",
             "technologie",
             "tecnologia",
+            "technical",
+            "technological",
         ],
     ),
     (
@@ -197,7 +199,16 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
             "sanayi",
         ],
     ),
-    ("science", &["sciences", "sci", "kexue"]),
+    (
+        "science",
+        &["sciences", "sci", "kexue", "nauka", "nauki", "nauk"],
+    ),
+    ("laboratory", &["lab", "labs", "laboratories"]),
+    ("helicopter", &["helicopters"]),
+    ("missile", &["missiles"]),
+    ("weapons", &["weapon", "armament", "armaments", "arms"]),
+    ("systems", &["system"]),
+    ("physics", &["fizika", "fiziki"]),
     ("trading", &["trade", "maoyi", "torgovyi"]),
     (
         "semiconductor",
@@ -241,7 +252,7 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
     ("computing", &["jisuan", "computation", "computational"]),
     ("super", &["chaoji"]),
     ("polytechnical", &["ligong", "polytechnic"]),
-    ("physics", &["wuli"]),
+    ("physics", &["wuli", "physical"]),
     ("integrated", &["jicheng"]),
     ("circuit", &["dianlu", "circuits"]),
     ("northern", &["beifang", "north"]),
@@ -351,6 +362,29 @@ pub const STEMS: &[(&str, &str)] = &[
     ("laboratori", "laboratory"),
     ("investitsi", "investment"),
     ("birzh", "exchange"),
+    ("vertolet", "helicopter"),
+    ("raketn", "missile"),
+    ("vooruzheni", "weapons"),
+    ("taktichesk", "tactical"),
+    ("sberegateln", "savings"),
+    ("neftyan", "oil"),
+    ("gazov", "gas"),
+    ("energetichesk", "energy"),
+    ("konstruktorsk", "design"),
+    ("predpriyat", "enterprise"),
+    ("fizichesk", "physics"),
+    ("fiziko", "physics"),
+    ("matematichesk", "mathematics"),
+    ("khimichesk", "chemical"),
+    ("yadern", "nuclear"),
+    ("atomn", "atomic"),
+    ("kosmos", "space"),
+    ("raketno", "missile"),
+    ("morsk", "marine"),
+    ("sudostroeni", "shipbuilding"),
+    ("priborostroeni", "instruments"),
+    ("radiotekhnichesk", "radio"),
+    ("svyaz", "communication"),
 ];
 
 /// The canonical word of a Russian inflected generic word (see [`STEMS`]).
@@ -542,6 +576,112 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("kuangye", "mining"),
     ("gangtie", "steel"),
     ("jixie", "machinery"),
+    // More general vocabulary of Chinese organisation names (pinyin words after
+    // segmentation): industries, kinds of organisation, directions and regions, technology.
+    ("zhonggong", "heavy industry"),
+    ("jungong", "military industry"),
+    ("bingqi", "ordnance"),
+    ("daodan", "missile"),
+    ("huojian", "rocket"),
+    ("leida", "radar"),
+    ("jiguang", "laser"),
+    ("hongwai", "infrared"),
+    ("daohang", "navigation"),
+    ("heneng", "nuclear energy"),
+    ("hegongye", "nuclear industry"),
+    ("dianqi", "electric"),
+    ("dianxin", "telecom"),
+    ("yidong", "mobile"),
+    ("hulianwang", "internet"),
+    ("wulianwang", "internet of things"),
+    ("dashuju", "big data"),
+    ("xitong", "systems"),
+    ("gongyi", "technology"),
+    ("yuanqijian", "components"),
+    ("lingbujian", "parts"),
+    ("qicai", "equipment"),
+    ("jiqi", "machine"),
+    ("tuxiang", "image"),
+    ("shibie", "recognition"),
+    ("yuyin", "voice"),
+    ("shijue", "vision"),
+    ("nami", "nano"),
+    ("huaxue", "chemical"),
+    ("zhiyao", "pharmaceutical"),
+    ("shipin", "food"),
+    ("nongye", "agriculture"),
+    ("jianshe", "construction"),
+    ("jianzhu", "construction"),
+    ("dichan", "real estate"),
+    ("jiaotong", "transportation"),
+    ("tielu", "railway"),
+    ("haiyang", "ocean"),
+    ("haishi", "maritime"),
+    ("yuanyang", "ocean shipping"),
+    ("ziben", "capital"),
+    ("jijin", "fund"),
+    ("xintuo", "trust"),
+    ("wuzi", "materials"),
+    ("qiye", "enterprise"),
+    ("shiye", "industry"),
+    ("zonggongsi", "general corporation"),
+    ("lianhe", "united"),
+    ("hezuo", "cooperation"),
+    ("xiehui", "association"),
+    ("weiyuanhui", "committee"),
+    ("zizhiqu", "autonomous region"),
+    ("gonganting", "public security department"),
+    ("gonganju", "public security bureau"),
+    ("yanfa", "research development"),
+    ("shiyan", "experimental"),
+    ("ceshi", "testing"),
+    ("jiance", "testing"),
+    ("jidi", "base"),
+    ("huanqiu", "global"),
+    ("quanqiu", "global"),
+    ("shijie", "world"),
+    ("yazhou", "asia"),
+    ("dongfang", "eastern"),
+    ("nanfang", "southern"),
+    ("xibu", "western"),
+    ("dongbei", "northeast"),
+    ("huadong", "east china"),
+    ("huanan", "south china"),
+    ("huabei", "north china"),
+    ("guoyou", "state owned"),
+    ("xinxing", "emerging"),
+    ("gaoxin", "high tech"),
+    ("gaokeji", "high tech"),
+    ("zhuanyong", "special"),
+    ("tezhong", "special"),
+    ("jingji", "economic"),
+    ("kaifaqu", "development zone"),
+    ("yuanqu", "park"),
+    ("keyan", "research"),
+    ("sheji", "design"),
+];
+
+/// Multi-word expressions of organisation names that say the same thing in different words,
+/// mapped to one canonical token, on both sides of every comparison (after the canonical
+/// generic words, function words skipped): the many English renderings of 工业大学 / 理工大学 /
+/// 科技大学 (`Institute of Technology`, `Polytechnical University`, `University of
+/// Technology`, `University of Science and Technology`) all become `polytechnic`. A general
+/// table of expressions, never a particular party's name.
+pub const PHRASES: &[(&[&str], &str)] = &[
+    (&["university", "science", "technology"], "polytechnic"),
+    (&["science", "technology", "university"], "polytechnic"),
+    (&["institute", "technology"], "polytechnic"),
+    (&["polytechnical", "university"], "polytechnic"),
+    (&["polytechnical", "institute"], "polytechnic"),
+    (&["polytechnical"], "polytechnic"),
+    (&["university", "technology"], "polytechnic"),
+    (&["technology", "university"], "polytechnic"),
+    (&["industry", "university"], "polytechnic"),
+    (&["science", "technology"], "technology"),
+    (&["research", "development"], "research"),
+    (&["research", "institute"], "institute"),
+    (&["academy", "sciences"], "academy"),
+    (&["academy", "science"], "academy"),
 ];
 
 /// The script a token came from, used to pick the right comparison (Arabic script writes no
@@ -596,6 +736,9 @@ pub struct Token {
     /// whose transliterations happen to form a Latin digraph, `پ` `ه` → `ph`, stay two
     /// consonants); empty otherwise.
     pub skeleton: String,
+    /// A word made of Chinese syllables (characters, or pinyin written syllable by syllable):
+    /// its pinyin generic words translate ([`Normalizer::translate`]).
+    pub syllabic: bool,
 }
 
 /// A name after normalisation.
@@ -895,6 +1038,9 @@ pub struct Normalizer {
     generic_words: Vec<(String, String)>,
     /// Normalised word (Arabic-script or pinyin) -> its English words (see [`TRANSLATIONS`]).
     translations: std::collections::HashMap<String, Vec<String>>,
+    /// Phonetic keys of the [`STEMS`] stems (four consonants or more), with their canonical
+    /// word, for [`Normalizer::stem_by_sound`].
+    stem_keys: Vec<(String, &'static str)>,
     /// Canonical generic words (targets of [`SYNONYMS`], [`STEMS`] and [`TRANSLATIONS`]) that
     /// are not places: words that say what kind of party, never which one.
     generic: HashSet<String>,
@@ -964,6 +1110,11 @@ impl Normalizer {
             translations: std::collections::HashMap::new(),
             generic_words: Vec::new(),
             generic: HashSet::new(),
+            stem_keys: STEMS
+                .iter()
+                .map(|(stem, c)| (phonetic_key(stem), *c))
+                .filter(|(k, _)| k.len() >= 4)
+                .collect(),
         };
         let mut generic: Vec<(String, String)> = SYNONYMS
             .iter()
@@ -1046,6 +1197,7 @@ impl Normalizer {
                     keys.iter().find_map(|k| self.translations.get(*k))
                 }
                 Script::Han | Script::Hangul => self.translations.get(&t.text),
+                _ if t.syllabic => self.translations.get(&t.text),
                 _ => None,
             };
             match found {
@@ -1055,11 +1207,13 @@ impl Normalizer {
                         text: w.clone(),
                         script: Script::Latin,
                         skeleton: String::new(),
+                        syllabic: false,
                     }));
                 }
                 None => tokens.push(t.clone()),
             }
         }
+        apply_phrases(&mut tokens);
         changed.then(|| NormalizedName {
             tokens,
             legal_forms: name.legal_forms.clone(),
@@ -1205,6 +1359,23 @@ impl Normalizer {
         pieces
     }
 
+    /// The canonical word of a Russian generic word romanised by another system than the
+    /// pipeline's (`raswedywatelnoe`, `gosudarstwennyj`, `inwestizij`: German, scientific,
+    /// ICAO): a [`STEMS`] stem whose phonetic key (four consonants at least) starts the word's
+    /// key, the word's key at most three consonants longer. Words of seven letters or more,
+    /// never pinyin.
+    fn stem_by_sound(&self, w: &str, syllabic: bool) -> Option<&'static str> {
+        if syllabic || w.len() < 7 || !w.is_ascii() || is_pinyin_word(w) {
+            return None;
+        }
+        let key = phonetic_key(w);
+        self.stem_keys
+            .iter()
+            .filter(|(k, _)| key.starts_with(k.as_str()) && key.len() <= k.len() + 3)
+            .max_by_key(|(k, _)| k.len())
+            .map(|(_, c)| *c)
+    }
+
     /// The canonical form of a word (itself when it has no synonym).
     pub fn canonical<'a>(&'a self, word: &'a str) -> &'a str {
         self.synonyms.get(word).map(|s| s.as_str()).unwrap_or(word)
@@ -1245,6 +1416,7 @@ impl Normalizer {
                     text: toks[i].text.clone(),
                     script: toks[i].script,
                     skeleton: collapse_repeats(&toks[i].skeleton),
+                    syllabic: false,
                 });
                 i += 1;
                 continue;
@@ -1266,11 +1438,13 @@ impl Normalizer {
                     text: surname.to_string(),
                     script: Script::Hangul,
                     skeleton: String::new(),
+                    syllabic: false,
                 });
                 tokens.push(Token {
                     text: run[1..].iter().map(|t| t.text.as_str()).collect(),
                     script: Script::Hangul,
                     skeleton: String::new(),
+                    syllabic: false,
                 });
                 i = end;
                 continue;
@@ -1287,12 +1461,14 @@ impl Normalizer {
                             text: std::mem::take(&mut pending),
                             script: run_script,
                             skeleton: String::new(),
+                            syllabic: run_script != Script::Hangul,
                         });
                     }
                     tokens.push(Token {
                         text: word,
                         script: run_script,
                         skeleton: String::new(),
+                        syllabic: run_script != Script::Hangul,
                     });
                 }
             }
@@ -1301,6 +1477,7 @@ impl Normalizer {
                     text: pending,
                     script: run_script,
                     skeleton: String::new(),
+                    syllabic: run_script != Script::Hangul,
                 });
             }
             i = end;
@@ -1316,13 +1493,104 @@ impl Normalizer {
                 } else if let Some(c) = self.misspelt_generic(&t.text) {
                     // `inrdustries` -> `industry`: a typo must not hide a generic word.
                     t.text = c.to_string();
+                } else if let Some(c) = self.stem_by_sound(&t.text, t.syllabic) {
+                    // `raswedywatelnoe` (German romanisation) -> `intelligence`.
+                    t.text = self.canonical(c).to_string();
+                } else if !t.syllabic {
+                    if let Some(f) = fold_russian_romanisation(&t.text) {
+                        t.text = f;
+                    }
                 }
             }
         }
+        apply_phrases(&mut tokens);
         NormalizedName {
             tokens,
             legal_forms,
         }
+    }
+}
+
+/// Russian words romanised by different systems, folded to one spelling: a leading `iu`, `ia`,
+/// `ie`, `io` (ICAO) becomes `yu`, `ya`, `ye`, `yo` (BGN/PCGN); the adjective endings of `-ский`
+/// in any case and romanisation (`-skij`, `-skiy`, `-skii`, `-skogo`, `-skaya`, `-skoe`...)
+/// become `-sky` (`Kasperskogo` -> `kaspersky`); a final `-ij`, `-iy`, `-ii`, `-yj`, `-yy`, `-yi`
+/// (й after и or ы) becomes `-y` (`Iurii` -> `yury`, `Dmitriy` -> `dmitry`). Words of five
+/// letters or more that are not pinyin; `None` when nothing changes.
+fn fold_russian_romanisation(w: &str) -> Option<String> {
+    if w.len() < 5 || !w.is_ascii() || is_pinyin_word(w) {
+        return None;
+    }
+    let mut s = w.to_string();
+    // Not in an acronym-like word (`IAMIC`): the rest must hold two vowels (`Iurii`, `Iuliia`).
+    let vowels_after = s.bytes().skip(2).filter(|b| b"aeiouy".contains(b)).count();
+    for (from, to) in [("iu", "yu"), ("ia", "ya"), ("ie", "ye"), ("io", "yo")] {
+        if s.starts_with(from) && vowels_after >= 2 {
+            s.replace_range(..2, to);
+            break;
+        }
+    }
+    const SKY: &[&str] = &[
+        "skogo", "skaya", "skaia", "skaja", "skoye", "skoe", "skoi", "skoy", "skij", "skiy",
+        "skii", "skyi", "skyy", "ski",
+    ];
+    let mut done = false;
+    for e in SKY {
+        if s.len() >= e.len() + 3 && s.ends_with(e) {
+            s.truncate(s.len() - e.len());
+            s.push_str("sky");
+            done = true;
+            break;
+        }
+    }
+    if !done {
+        for e in ["ij", "iy", "ii", "yj", "yy", "yi"] {
+            if s.len() >= 5 && s.ends_with(e) {
+                s.truncate(s.len() - 2);
+                s.push('y');
+                break;
+            }
+        }
+    }
+    (s != w).then_some(s)
+}
+
+/// Replaces the expressions of [`PHRASES`] (longest first, `of`/`and`/`the` skipped inside an
+/// expression) by their canonical token.
+fn apply_phrases(tokens: &mut Vec<Token>) {
+    let skip = |t: &Token| matches!(t.text.as_str(), "of" | "and" | "the");
+    let mut i = 0;
+    while i < tokens.len() {
+        for (words, canon) in PHRASES {
+            // Match words[..] from tokens[i], skipping function words after the first.
+            let mut j = i;
+            let mut ok = true;
+            for (k, w) in words.iter().enumerate() {
+                while k > 0 && j < tokens.len() && skip(&tokens[j]) {
+                    j += 1;
+                }
+                if j < tokens.len() && tokens[j].text == *w {
+                    j += 1;
+                } else {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok {
+                let script = tokens[i].script;
+                tokens.splice(
+                    i..j,
+                    [Token {
+                        text: canon.to_string(),
+                        script,
+                        skeleton: String::new(),
+                        syllabic: false,
+                    }],
+                );
+                break;
+            }
+        }
+        i += 1;
     }
 }
 
@@ -1537,6 +1805,47 @@ mod tests {
         );
         // Unknown syllables still join into one word.
         assert_eq!(toks(&n, "海思科技"), ["haisi", "technology"]);
+    }
+
+    #[test]
+    fn russian_romanisations_fold_to_one_spelling() {
+        let n = Normalizer::new();
+        // ICAO, BGN/PCGN and the lists' spellings of the same given name.
+        for name in ["Iurii", "Yuriy", "Yurii"] {
+            assert_eq!(toks(&n, name), ["yury"], "{name}");
+        }
+        // Adjective endings in any case.
+        assert_eq!(toks(&n, "Kasperskogo"), ["kaspersky"]);
+        assert_eq!(toks(&n, "Kaspersky"), ["kaspersky"]);
+        // Acronyms and pinyin are left alone.
+        assert_eq!(toks(&n, "IAMIC"), ["iamic"]);
+        assert_eq!(toks(&n, "Haiyi"), ["haiyi"]);
+        // Generic words romanised by other systems (German, scientific) find their stem by sound.
+        assert_eq!(
+            toks(&n, "Glawnoe raswedywatelnoe uprawlenie"),
+            ["main", "intelligent", "directorate"]
+        );
+        assert_eq!(toks(&n, "gosudarstwennyj"), ["state"]);
+    }
+
+    #[test]
+    fn phrases_and_translated_pinyin() {
+        let n = Normalizer::new();
+        // The renderings of 工业大学 / 理工大学 meet in one token.
+        assert_eq!(
+            toks(&n, "Harbin Institute of Technology"),
+            ["harbin", "polytechnic"]
+        );
+        assert_eq!(toks(&n, "哈尔滨工业大学"), ["harbin", "polytechnic"]);
+        assert_eq!(
+            toks(&n, "Northwestern Polytechnical University"),
+            ["northwestern", "polytechnic"]
+        );
+        assert_eq!(toks(&n, "西北工业大学"), ["northwestern", "polytechnic"]);
+        // Pinyin written syllable by syllable translates like characters.
+        let r = n.normalize("Tian Jin Xian Jin Ji Shu Tou Zi");
+        let t = n.translate(&r).expect("generic pinyin words translate");
+        assert_eq!(t.text(), "tianjin advanced technology investment");
     }
 
     #[test]
