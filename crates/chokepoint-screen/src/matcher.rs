@@ -1001,6 +1001,36 @@ impl Screener {
         for pair in &p.pairs {
             keys.push(key_hash(if query { b't' } else { b'c' }, pair));
         }
+        // Abbreviations by initials (see `initials_of_words`): the initials of one to three
+        // consecutive words are keys of kind `w` on the list side, looked up by a query's short
+        // words, and the query's own are looked up among the list's short words.
+        if p.tokens.len() >= 2 {
+            let parts: Vec<String> = p
+                .tokens
+                .iter()
+                .filter(|t| !STOP.contains(&t.text.as_str()))
+                .map(|t| abbreviation_part(&self.normalizer, t))
+                .collect();
+            for a in 0..parts.len() {
+                let mut acc = String::new();
+                for (b, part) in parts.iter().enumerate().skip(a).take(3) {
+                    acc.push_str(part);
+                    if acc.len() > 4 {
+                        break;
+                    }
+                    if acc.len() >= 2 && (b > a || part.len() >= 2) {
+                        keys.push(key_hash(if query { b't' } else { b'w' }, &acc));
+                    }
+                }
+            }
+        }
+        if query {
+            for t in &p.tokens {
+                if (2..=4).contains(&t.text.len()) {
+                    keys.push(key_hash(b'w', &t.text));
+                }
+            }
+        }
         if query {
             if p.tokens.len() == 1 && (2..=8).contains(&p.tokens[0].text.len()) {
                 keys.push(key_hash(b'i', &p.tokens[0].text));
@@ -1334,6 +1364,13 @@ impl Screener {
                 }
             }
         }
+        if !q.exact_only {
+            // Initials of consecutive words on the other side (`SZ DJI` ~ `Shenzhen Dajiang
+            // Innovation`, `CETC` inside a longer name).
+            let n = &self.normalizer;
+            initials_of_words(n, &q.tokens, &mut q_best, &e.tokens, &mut e_best);
+            initials_of_words(n, &e.tokens, &mut e_best, &q.tokens, &mut q_best);
+        }
         let cover = |toks: &[PTok], best: &[f32]| {
             let total: f32 = toks.iter().map(|t| t.weight).sum();
             if total <= 0.0 {
@@ -1507,6 +1544,63 @@ fn best_per_token(
         }
     }
     (best, to)
+}
+
+/// Similarity credited to a short word that is the initials of consecutive words.
+const INITIALS_SIMILARITY: f32 = 0.9;
+
+/// What a word contributes to an abbreviation: the initials of its pinyin syllables
+/// (`shenzhen` -> `sz`), else (and for the tables' English words) its first letter.
+fn abbreviation_part(n: &Normalizer, t: &PTok) -> String {
+    let first = || t.text.chars().next().map(String::from).unwrap_or_default();
+    if n.is_canonical_word(&t.text) {
+        return first();
+    }
+    crate::normalize::pinyin_initials(&t.text).unwrap_or_else(first)
+}
+
+/// Each unmatched word of 2–4 letters of `short` that equals the initials of one to four
+/// consecutive words of `long` (particles skipped; a single word only through its pinyin
+/// syllables) is matched to them with [`INITIALS_SIMILARITY`]: Chinese names are abbreviated
+/// by the initials of their syllables, organisations by their words' initials.
+fn initials_of_words(
+    n: &Normalizer,
+    short: &[PTok],
+    short_best: &mut [f32],
+    long: &[PTok],
+    long_best: &mut [f32],
+) {
+    for (u, t) in short.iter().enumerate() {
+        let len = t.text.len();
+        if short_best[u] > 0.0
+            || !(2..=4).contains(&len)
+            || !t.text.bytes().all(|b| b.is_ascii_lowercase())
+        {
+            continue;
+        }
+        let parts: Vec<(usize, String)> = long
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| !STOP.contains(&w.text.as_str()))
+            .map(|(i, w)| (i, abbreviation_part(n, w)))
+            .collect();
+        'start: for a in 0..parts.len() {
+            let mut acc = String::new();
+            for b in a..parts.len().min(a + 4) {
+                acc.push_str(&parts[b].1);
+                if acc.len() > len {
+                    break;
+                }
+                if acc == t.text && (b > a || parts[a].1.len() >= 2) {
+                    short_best[u] = INITIALS_SIMILARITY;
+                    for (i, _) in &parts[a..=b] {
+                        long_best[*i] = long_best[*i].max(INITIALS_SIMILARITY);
+                    }
+                    break 'start;
+                }
+            }
+        }
+    }
 }
 
 /// The similarity of two sides of two prepared names, computed.
@@ -1790,6 +1884,58 @@ mod tests {
         assert_eq!(r.decision, Decision::Clear, "{r:?}");
         assert_ne!(
             s.screen("Igor Ivanovich Sechin", None).decision,
+            Decision::Clear
+        );
+    }
+
+    #[test]
+    fn abbreviations_by_initials_of_words_and_syllables() {
+        let s = Screener::build(
+            vec![
+                entry("1", "SZ DJI Technology Co., Ltd.", &[], "CN"),
+                entry("2", "CETC 38th Research Institute", &[], "CN"),
+            ],
+            MatchConfig::default(),
+            &NoProgress,
+        );
+        // `SZ` = Shen Zhen, `DJI` = Da Jiang + Innovation (创新, translated).
+        let r = s.screen("深圳市大疆创新科技有限公司", None);
+        assert_eq!(
+            r.matches.first().map(|h| h.list_id.as_str()),
+            Some("1"),
+            "{r:?}"
+        );
+        // `CETC` inside a longer name: the initials of the query's words.
+        let r = s.screen(
+            "China Electronics Technology Corporation 38th Research Institute",
+            None,
+        );
+        assert_eq!(
+            r.matches.first().map(|h| h.list_id.as_str()),
+            Some("2"),
+            "{r:?}"
+        );
+        // The other way round: a list name in pinyin, a query abbreviated.
+        let s2 = Screener::build(
+            vec![entry(
+                "1",
+                "Shenzhen Dajiang Innovation Technology",
+                &[],
+                "CN",
+            )],
+            MatchConfig::default(),
+            &NoProgress,
+        );
+        let r = s2.screen("SZ DJI Technology", None);
+        assert_eq!(
+            r.matches.first().map(|h| h.list_id.as_str()),
+            Some("1"),
+            "{r:?}"
+        );
+        // Initials of other words do not match.
+        assert_eq!(
+            s.screen("Shanghai Zhongxing Dingli Jituan Innovation", None)
+                .decision,
             Decision::Clear
         );
     }

@@ -1016,6 +1016,45 @@ fn is_pinyin_word(w: &str) -> bool {
     ok[b]
 }
 
+/// The initials of a word written in two or more pinyin syllables, fewest syllables first
+/// (`shenzhen` -> `sz`, `dajiang` -> `dj`), as Chinese names are abbreviated (`SZ DJI`); `None`
+/// for a word that is not pinyin or is one syllable.
+pub fn pinyin_initials(w: &str) -> Option<String> {
+    let n = w.len();
+    if n < 4 || n > 24 || !w.is_ascii() {
+        return None;
+    }
+    // best[i]: fewest syllables covering w[..i], with the start of the last one.
+    let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+    best[0] = Some((0, 0));
+    for i in 0..n {
+        let Some((count, _)) = best[i] else { continue };
+        for j in i + 1..=(i + 6).min(n) {
+            if is_pinyin_syllable(&w[i..j]) && best[j].is_none_or(|(c, _)| count + 1 < c) {
+                best[j] = Some((count + 1, i));
+            }
+        }
+    }
+    let (count, _) = best[n]?;
+    if count < 2 {
+        return None;
+    }
+    let mut starts = Vec::with_capacity(count);
+    let mut end = n;
+    while end > 0 {
+        let (_, start) = best[end]?;
+        starts.push(start);
+        end = start;
+    }
+    Some(
+        starts
+            .iter()
+            .rev()
+            .map(|&i| w.as_bytes()[i] as char)
+            .collect(),
+    )
+}
+
 fn is_pinyin_syllable(t: &str) -> bool {
     t.len() <= 6 && pinyin_syllables().contains(t)
 }
@@ -1040,7 +1079,7 @@ pub struct Normalizer {
     translations: std::collections::HashMap<String, Vec<String>>,
     /// Phonetic keys of the [`STEMS`] stems (four consonants or more), with their canonical
     /// word, for [`Normalizer::stem_by_sound`].
-    stem_keys: Vec<(String, &'static str)>,
+    stem_keys: Vec<(&'static str, String, &'static str)>,
     /// Canonical generic words (targets of [`SYNONYMS`], [`STEMS`] and [`TRANSLATIONS`]) that
     /// are not places: words that say what kind of party, never which one.
     generic: HashSet<String>,
@@ -1112,8 +1151,8 @@ impl Normalizer {
             generic: HashSet::new(),
             stem_keys: STEMS
                 .iter()
-                .map(|(stem, c)| (phonetic_key(stem), *c))
-                .filter(|(k, _)| k.len() >= 4)
+                .map(|(stem, c)| (*stem, phonetic_key(stem), *c))
+                .filter(|(_, k, _)| k.len() >= 5)
                 .collect(),
         };
         let mut generic: Vec<(String, String)> = SYNONYMS
@@ -1170,6 +1209,12 @@ impl Normalizer {
     /// document frequencies do not make `information` or `group` count like a distinctive word.
     pub fn is_generic(&self, word: &str) -> bool {
         self.generic.contains(word)
+    }
+
+    /// Whether a word is one of the tables' canonical words (generic or a place: `china`,
+    /// `technology`), i.e. English, not pinyin, whatever its letters (`china` reads `chi na`).
+    pub fn is_canonical_word(&self, word: &str) -> bool {
+        self.generic.contains(word) || PLACE_CANONICALS.contains(&word)
     }
 
     /// The translated reading of a normalised name: its Arabic-script and Chinese generic
@@ -1361,19 +1406,24 @@ impl Normalizer {
 
     /// The canonical word of a Russian generic word romanised by another system than the
     /// pipeline's (`raswedywatelnoe`, `gosudarstwennyj`, `inwestizij`: German, scientific,
-    /// ICAO): a [`STEMS`] stem whose phonetic key (four consonants at least) starts the word's
-    /// key, the word's key at most three consonants longer. Words of seven letters or more,
-    /// never pinyin.
+    /// ICAO): a [`STEMS`] stem of the same first letter whose phonetic key (five consonants at
+    /// least) starts the word's key, the word's key at most three consonants longer. Words of
+    /// seven letters or more, never pinyin (`innovation` is not `neftyan-`).
     fn stem_by_sound(&self, w: &str, syllabic: bool) -> Option<&'static str> {
         if syllabic || w.len() < 7 || !w.is_ascii() || is_pinyin_word(w) {
             return None;
         }
         let key = phonetic_key(w);
+        let first = w.as_bytes()[0];
         self.stem_keys
             .iter()
-            .filter(|(k, _)| key.starts_with(k.as_str()) && key.len() <= k.len() + 3)
-            .max_by_key(|(k, _)| k.len())
-            .map(|(_, c)| *c)
+            .filter(|(stem, k, _)| {
+                stem.as_bytes()[0] == first
+                    && key.starts_with(k.as_str())
+                    && key.len() <= k.len() + 3
+            })
+            .max_by_key(|(_, k, _)| k.len())
+            .map(|(_, _, c)| *c)
     }
 
     /// The canonical form of a word (itself when it has no synonym).
@@ -1826,6 +1876,7 @@ mod tests {
             ["main", "intelligent", "directorate"]
         );
         assert_eq!(toks(&n, "gosudarstwennyj"), ["state"]);
+        assert_eq!(toks(&n, "innovation"), ["innovation"]);
     }
 
     #[test]
@@ -1846,6 +1897,16 @@ mod tests {
         let r = n.normalize("Tian Jin Xian Jin Ji Shu Tou Zi");
         let t = n.translate(&r).expect("generic pinyin words translate");
         assert_eq!(t.text(), "tianjin advanced technology investment");
+    }
+
+    #[test]
+    fn pinyin_initials_split_syllables() {
+        assert_eq!(pinyin_initials("shenzhen").as_deref(), Some("sz"));
+        assert_eq!(pinyin_initials("dajiang").as_deref(), Some("dj"));
+        assert_eq!(pinyin_initials("zhongguancun").as_deref(), Some("zgc"));
+        // One syllable, or not pinyin at all.
+        assert_eq!(pinyin_initials("xian"), None);
+        assert_eq!(pinyin_initials("rosoboronexport"), None);
     }
 
     #[test]
