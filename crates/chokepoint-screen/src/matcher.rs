@@ -1574,6 +1574,7 @@ fn initials_of_words(
         let len = t.text.len();
         if short_best[u] > 0.0
             || !(2..=4).contains(&len)
+            || STOP.contains(&t.text.as_str())
             || !t.text.bytes().all(|b| b.is_ascii_lowercase())
         {
             continue;

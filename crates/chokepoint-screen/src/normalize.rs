@@ -21,7 +21,11 @@
 //! 6. Generic business words in several languages map to one canonical word (table
 //!    [`SYNONYMS`]): `keji`, `jishu`, `tekhnologii`, `tech` all become `technology`.
 
-use std::collections::HashSet;
+/// Hash sets and maps keyed by short words, with the fast non-cryptographic FxHash (the
+/// normaliser looks words up many times per name).
+type HashSet<T> = std::collections::HashSet<T, FxBuild>;
+type HashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
+type FxBuild = std::hash::BuildHasherDefault<crate::matcher::FxHasher>;
 use unicode_normalization::UnicodeNormalization;
 
 /// The family a legal form belongs to. Compared as a weak feature: `Co., Ltd.` against `LLC`
@@ -455,6 +459,38 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("تولیدی", "manufacturing"),
     ("بین‌المللی", "international"),
     ("کشتی", "ship"),
+    ("هواپیما", "aircraft"),
+    ("هواپیماسازی", "aircraft manufacturing"),
+    ("کشتی‌سازی", "shipbuilding"),
+    ("کشتیسازی", "shipbuilding"),
+    ("خودروسازی", "automobile manufacturing"),
+    ("ماشین‌سازی", "machinery"),
+    ("ماشینسازی", "machinery"),
+    ("موشک", "missile"),
+    ("اجرایی", "execution"),
+    ("فرمان", "order"),
+    ("امام", "imam"),
+    ("بنیاد", "foundation"),
+    ("مستضعفان", "oppressed"),
+    ("قدس", "qods"),
+    ("نیروی", "force"),
+    ("نیرو", "force"),
+    ("هوافضای", "aerospace"),
+    ("دریایی", "naval"),
+    ("زمینی", "ground"),
+    ("پژوهش", "research"),
+    ("پژوهشکده", "research institute"),
+    ("فناوری", "technology"),
+    ("تکنولوژی", "technology"),
+    ("ارتباطات", "communications"),
+    ("مخابرات", "telecommunication"),
+    ("سرمایه‌گذاری", "investment"),
+    ("سرمایه گذاری", "investment"),
+    ("توسعه", "development"),
+    ("پتروشیمی", "petrochemical"),
+    ("پالایش", "refining"),
+    ("نفتکش", "tanker"),
+    ("حمل", "transport"),
     // Arabic
     ("مصرف", "bank"),
     ("بنك", "bank"),
@@ -497,6 +533,37 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("جمهورية", "republic"),
     ("مركزي", "central"),
     ("شباب", "youth"),
+    ("دراسات", "studies"),
+    ("علمية", "scientific"),
+    ("علمي", "scientific"),
+    ("بحث", "research"),
+    ("طاقة", "energy"),
+    ("ذرية", "atomic"),
+    ("صناعة", "industry"),
+    ("صناعية", "industrial"),
+    ("منظمة", "organization"),
+    ("هيئة", "authority"),
+    ("مؤسسة", "foundation"),
+    ("مجلس", "council"),
+    ("جيش", "army"),
+    ("قوات", "forces"),
+    ("حرس", "guard"),
+    ("ثوري", "revolutionary"),
+    ("تحرير", "liberation"),
+    ("جبهة", "front"),
+    ("مجاهدين", "mujahideen"),
+    ("كتائب", "brigades"),
+    ("لواء", "brigade"),
+    ("شهداء", "martyrs"),
+    ("نصر", "victory"),
+    ("خيرية", "charitable"),
+    ("إغاثة", "relief"),
+    ("اغاثة", "relief"),
+    ("صرافة", "exchange"),
+    ("تمويل", "finance"),
+    ("نقل", "transport"),
+    ("شحن", "shipping"),
+    ("بحري", "maritime"),
     // Korean
     ("조선", "korea"),
     ("은행", "bank"),
@@ -1001,7 +1068,10 @@ fn korean_surname(run: &[RawToken], vocabulary: &HashSet<String>) -> Option<&'st
 /// Whether a word is a run of pinyin syllables (`zhongxin`, `jicheng`).
 fn is_pinyin_word(w: &str) -> bool {
     let b = w.len();
-    let mut ok = vec![false; b + 1];
+    if b > 48 || !w.is_ascii() {
+        return false;
+    }
+    let mut ok = [false; 49];
     ok[0] = true;
     for i in 0..b {
         if !ok[i] {
@@ -1025,7 +1095,7 @@ pub fn pinyin_initials(w: &str) -> Option<String> {
         return None;
     }
     // best[i]: fewest syllables covering w[..i], with the start of the last one.
-    let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+    let mut best: [Option<(usize, usize)>; 25] = [None; 25];
     best[0] = Some((0, 0));
     for i in 0..n {
         let Some((count, _)) = best[i] else { continue };
@@ -1065,7 +1135,7 @@ pub struct Normalizer {
     /// Legal-form token sequences, longest first.
     legal: Vec<(Vec<String>, LegalClass)>,
     /// Word -> canonical word.
-    synonyms: std::collections::HashMap<String, String>,
+    synonyms: HashMap<String, String>,
     /// Known words for segmenting Chinese syllable runs.
     vocabulary: HashSet<String>,
     /// The longest vocabulary word, in syllables, tried when segmenting.
@@ -1076,7 +1146,7 @@ pub struct Normalizer {
     /// canonical word, for [`Normalizer::misspelt_generic`].
     generic_words: Vec<(String, String)>,
     /// Normalised word (Arabic-script or pinyin) -> its English words (see [`TRANSLATIONS`]).
-    translations: std::collections::HashMap<String, Vec<String>>,
+    translations: HashMap<String, Vec<String>>,
     /// Phonetic keys of the [`STEMS`] stems (four consonants or more), with their canonical
     /// word, for [`Normalizer::stem_by_sound`].
     stem_keys: Vec<(&'static str, String, &'static str)>,
@@ -1110,8 +1180,8 @@ impl Normalizer {
             .filter(|(t, _): &(Vec<String>, _)| !t.is_empty())
             .collect();
         legal.sort_by_key(|f| std::cmp::Reverse(f.0.len()));
-        let mut synonyms = std::collections::HashMap::new();
-        let mut vocabulary = HashSet::new();
+        let mut synonyms = HashMap::default();
+        let mut vocabulary = HashSet::default();
         for (canon, words) in SYNONYMS {
             vocabulary.insert(canon.to_string());
             for w in *words {
@@ -1146,9 +1216,9 @@ impl Normalizer {
             synonyms,
             vocabulary,
             max_syllables: 4,
-            translations: std::collections::HashMap::new(),
+            translations: HashMap::default(),
             generic_words: Vec::new(),
-            generic: HashSet::new(),
+            generic: HashSet::default(),
             stem_keys: STEMS
                 .iter()
                 .map(|(stem, c)| (*stem, phonetic_key(stem), *c))
@@ -1167,7 +1237,7 @@ impl Normalizer {
         generic.sort();
         generic.dedup();
         n.generic_words = generic;
-        let mut translations = std::collections::HashMap::new();
+        let mut translations = HashMap::default();
         for (word, english) in TRANSLATIONS {
             let key: String = if word.is_ascii() {
                 n.vocabulary.insert(word.to_string());
@@ -1233,10 +1303,11 @@ impl Normalizer {
                         keys.push(r);
                         rest = r;
                     }
+                    // `العلمية` -> `llmyh`: the article `l` before a word that itself starts
+                    // with `l` (ع has no Latin letter), so both `ll` and `l` are tried.
                     for p in ["ll", "l"] {
                         if let Some(r) = rest.strip_prefix(p).filter(|r| r.len() >= 2) {
                             keys.push(r);
-                            break;
                         }
                     }
                     keys.iter().find_map(|k| self.translations.get(*k))
@@ -1568,7 +1639,17 @@ impl Normalizer {
 /// (й after и or ы) becomes `-y` (`Iurii` -> `yury`, `Dmitriy` -> `dmitry`). Words of five
 /// letters or more that are not pinyin; `None` when nothing changes.
 fn fold_russian_romanisation(w: &str) -> Option<String> {
-    if w.len() < 5 || !w.is_ascii() || is_pinyin_word(w) {
+    const LEADS: &[&str] = &["iu", "ia", "ie", "io"];
+    const ENDS: &[&str] = &[
+        "ij", "iy", "ii", "yj", "yy", "yi", "ski", "skogo", "skaya", "skaia", "skaja", "skoye",
+        "skoe", "skoi", "skoy",
+    ];
+    // Cheap test first: most words have nothing to fold.
+    if w.len() < 5
+        || !(LEADS.iter().any(|l| w.starts_with(l)) || ENDS.iter().any(|e| w.ends_with(e)))
+        || !w.is_ascii()
+        || is_pinyin_word(w)
+    {
         return None;
     }
     let mut s = w.to_string();
