@@ -268,9 +268,9 @@ fn main() {
             continue;
         }
         let b = match r.score {
-            s if s >= 0.88 => 3,
+            s if s >= 0.85 => 3,
             s if s >= 0.80 => 2,
-            s if s >= 0.77 => 1,
+            s if s >= 0.78 => 1,
             _ => 0,
         };
         bands[b].0 += 1;
@@ -359,7 +359,7 @@ fn main() {
     let report = serde_json::json!({
         "quality": {"tune": tune, "holdout": hold, "holdout_same_script": hold_same, "holdout_cross_script": hold_cross, "holdout_by_kind": by_kind_json,
                      "review_threshold": screener.config().review_threshold, "match_threshold": screener.config().match_threshold, "queries": qs.len(), "secs": qual_secs,
-                     "calibration_holdout": bands.iter().zip([">=0.88", "0.80-0.88", "0.77-0.80", "clear"].iter().rev())
+                     "calibration_holdout": bands.iter().zip([">=0.85", "0.80-0.85", "0.78-0.80", "clear"].iter().rev())
                         .map(|((n, l), b)| serde_json::json!({"band": b, "queries": n, "listed": l})).collect::<Vec<_>>()},
         "speed": {"entries": stats.entries, "variants": stats.variants, "keys": stats.keys, "postings": stats.postings,
                    "index_build_secs": build_secs, "index_approx_bytes": stats.approx_bytes,

@@ -1261,3 +1261,124 @@ pub fn tune_review_threshold(
     }
     0.99
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, name: &str, aliases: &[&str]) -> ListEntry {
+        ListEntry {
+            list_id: id.into(),
+            name: name.into(),
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+            kind: "entity".into(),
+            source: "test".into(),
+            countries: vec!["RU".into()],
+            addresses: vec![],
+            programs: vec![],
+        }
+    }
+
+    #[test]
+    fn cyrillic_romanisations_follow_their_standards() {
+        let n = "АО «Вертолёты России»";
+        assert_eq!(
+            romanise_cyrillic(n, Romanisation::Icao),
+            "AO \"Vertolety Rossii\""
+        );
+        assert_eq!(
+            romanise_cyrillic(n, Romanisation::German),
+            "AO \"Wertoljoty Rossii\""
+        );
+        assert_eq!(
+            romanise_cyrillic("Юрий Щербаков", Romanisation::Scientific),
+            "Jurij Ščerbakov"
+        );
+        assert_eq!(
+            romanise_cyrillic("Юрий Щербаков", Romanisation::Icao),
+            "Iurii Shcherbakov"
+        );
+        // Not the matcher's own transliteration.
+        assert_ne!(
+            romanise_cyrillic("Юрий", Romanisation::Icao),
+            any_ascii::any_ascii("Юрий")
+        );
+    }
+
+    #[test]
+    fn acronyms_by_the_sets_own_rule() {
+        assert_eq!(
+            acronym("National University of Defense Technology", false).as_deref(),
+            Some("NUDT")
+        );
+        assert_eq!(
+            acronym("Yangtze Memory Technologies Co., Ltd.", true).as_deref(),
+            Some("YMTC")
+        );
+        assert_eq!(
+            acronym(
+                "Semiconductor Manufacturing International (Beijing) Corporation",
+                true
+            )
+            .as_deref(),
+            Some("SMIC")
+        );
+        // Too few words for an acronym.
+        assert_eq!(acronym("Huawei Technologies Co., Ltd.", true), None);
+    }
+
+    #[test]
+    fn look_alikes_that_still_name_the_party_are_dropped() {
+        let e = entry("1", "Nicolas Maduro Moros", &["Nicolas Maduro"]);
+        assert!(names_the_party("Nicolas Maduro Park", &e));
+        assert!(!names_the_party("Nicolas Perez Park", &e));
+        // Legal forms and function words do not count.
+        let e = entry("2", "Joint Stock Company Rosoboronexport", &[]);
+        assert!(names_the_party("Rosoboronexport LLC", &e));
+    }
+
+    #[test]
+    fn look_alike_words_are_no_listed_word_and_the_set_is_deterministic() {
+        let entries = vec![
+            entry(
+                "a",
+                "Zhejiang Dahua Technology Co., Ltd.",
+                &["Dahua Technology"],
+            ),
+            entry("b", "Beijing Jiaxin Electronics Co., Ltd.", &[]),
+            entry("c", "Moscow Institute of Physics and Technology", &["MIPT"]),
+        ];
+        let natives = std::collections::HashMap::new();
+        let a = build_eval_set(&entries, &natives, 7);
+        let b = build_eval_set(&entries, &natives, 7);
+        assert_eq!(
+            a.iter().map(|q| &q.name).collect::<Vec<_>>(),
+            b.iter().map(|q| &q.name).collect::<Vec<_>>()
+        );
+        let listed: std::collections::HashSet<String> = entries
+            .iter()
+            .flat_map(|e| std::iter::once(&e.name).chain(&e.aliases))
+            .flat_map(|n| n.split_whitespace().map(plain))
+            .filter(|w| !is_generic_word(w))
+            .collect();
+        for q in a.iter().filter(|q| q.kind.starts_with("lookalike-")) {
+            let e = entries
+                .iter()
+                .find(|e| q.half == half_of(&e.list_id) && !names_the_party(&q.name, e));
+            assert!(e.is_some(), "{q:?}");
+            if q.kind == "lookalike-acronym" {
+                assert_ne!(q.name, "MIPT");
+                continue;
+            }
+            // A look-alike keeps no distinctive word of any listed name.
+            let distinctive: Vec<String> = q
+                .name
+                .split_whitespace()
+                .map(plain)
+                .filter(|w| !is_generic_word(w) && listed.contains(w))
+                .collect();
+            assert!(distinctive.is_empty(), "{q:?} keeps {distinctive:?}");
+        }
+        assert!(a.iter().any(|q| q.kind == "acronym" && q.name == "MIPT"));
+    }
+}

@@ -15,11 +15,22 @@
 //!    pipeline) are recognised at either end of the name, longest first, repeatedly, and set
 //!    aside with their class: they are evidence (weak), not part of the name proper.
 //! 5. Runs of Chinese syllables (Chinese characters, or Latin pinyin written syllable by
-//!    syllable) are segmented into words by longest match against a vocabulary (the list's own
-//!    Latin tokens plus the generic-word table): `bei jing zhi pu` → `beijing zhipu`. Syllables
-//!    that start no known word join into one word.
+//!    syllable) are segmented into words against a vocabulary (the list's own Latin tokens plus
+//!    the generic-word tables), by dynamic programming: fewest syllables outside a known word,
+//!    then fewest words (`bei jing zhi pu` → `beijing zhipu`; `ji suan ji shu` → `jisuan
+//!    jishu`, not `jisuanji shu`). Syllables that start no known word join into one word.
 //! 6. Generic business words in several languages map to one canonical word (table
-//!    [`SYNONYMS`]): `keji`, `jishu`, `tekhnologii`, `tech` all become `technology`.
+//!    [`SYNONYMS`]): `keji`, `jishu`, `tekhnologii`, `tech` all become `technology`; inflected
+//!    Russian words by their stem ([`STEMS`]), also when romanised by another system and found
+//!    by sound (`raswedywatelnoe`, German); other Russian romanisations fold to one spelling
+//!    (`Iurii`/`Yuriy` → `yury`, `Kasperskogo` → `kaspersky`).
+//! 7. Expressions that say the same thing in other words meet in one token ([`PHRASES`]:
+//!    `Institute of Technology`, `Polytechnical University`, 工业大学 → `polytechnic`).
+//!
+//! A second, translated reading ([`Normalizer::translate`], glossary [`TRANSLATIONS`]) renders
+//! the generic words of Chinese (characters or pinyin), Arabic-script and Korean names in
+//! English (`云计算` → `cloud computing`, `هواپیماسازی` → `aircraft manufacturing`). The
+//! glossaries hold general vocabulary of organisation names only, never a party's name.
 
 /// Hash sets and maps keyed by short words, with the fast non-cryptographic FxHash (the
 /// normaliser looks words up many times per name).
@@ -1150,6 +1161,8 @@ pub struct Normalizer {
     /// Phonetic keys of the [`STEMS`] stems (four consonants or more), with their canonical
     /// word, for [`Normalizer::stem_by_sound`].
     stem_keys: Vec<(&'static str, String, &'static str)>,
+    /// [`CHINESE_PLACES`] as a set.
+    places: HashSet<String>,
     /// Canonical generic words (targets of [`SYNONYMS`], [`STEMS`] and [`TRANSLATIONS`]) that
     /// are not places: words that say what kind of party, never which one.
     generic: HashSet<String>,
@@ -1219,6 +1232,7 @@ impl Normalizer {
             translations: HashMap::default(),
             generic_words: Vec::new(),
             generic: HashSet::default(),
+            places: CHINESE_PLACES.iter().map(|p| p.to_string()).collect(),
             stem_keys: STEMS
                 .iter()
                 .map(|(stem, c)| (*stem, phonetic_key(stem), *c))
@@ -1279,6 +1293,11 @@ impl Normalizer {
     /// document frequencies do not make `information` or `group` count like a distinctive word.
     pub fn is_generic(&self, word: &str) -> bool {
         self.generic.contains(word)
+    }
+
+    /// Whether a word is a Chinese province or city ([`CHINESE_PLACES`]).
+    pub fn is_place(&self, word: &str) -> bool {
+        self.places.contains(word)
     }
 
     /// Whether a word is one of the tables' canonical words (generic or a place: `china`,
