@@ -1102,7 +1102,7 @@ fn is_pinyin_word(w: &str) -> bool {
 /// for a word that is not pinyin or is one syllable.
 pub fn pinyin_initials(w: &str) -> Option<String> {
     let n = w.len();
-    if n < 4 || n > 24 || !w.is_ascii() {
+    if !(4..=24).contains(&n) || !w.is_ascii() {
         return None;
     }
     // best[i]: fewest syllables covering w[..i], with the start of the last one.
