@@ -109,11 +109,12 @@ fn recall_and_false_positive_rate_on_held_out_half() {
             breakdown(&qs, &rs, 0)
         );
     }
-    // The false-positive target (<= 1%) on the held-out half, and floors at the
-    // measured recall (regression guards; the measured figures are in the bench table). Recall
-    // >= 0.98 is met on same-script variants only: cross-script variants whose listed English
-    // name is a translation or a brand (`海思` / `HiSilicon`) are out of reach of
-    // transliteration, see the crate's closing note.
+    // The false-positive target (<= 1%) on the held-out half, and floors a little
+    // below the measured recall (regression guards; measured: 0.987 same-script, 0.678
+    // cross-script, scripts/bench/screen.sh). Recall >= 0.98 is met on same-script variants
+    // only: cross-script variants whose listed English name is a brand or a translation
+    // (`海思` / `HiSilicon`, `浪潮` / `Inspur`) are out of reach without the native name among
+    // the list's aliases, see tests/data/README.md.
     assert!(
         same.recall >= 0.975,
         "held-out same-script: {same:?}\n{}",
@@ -124,7 +125,7 @@ fn recall_and_false_positive_rate_on_held_out_half() {
         "held-out: {hold:?}\n{}",
         breakdown(&qs, &rs, 1)
     );
-    assert!(cross.recall >= 0.50, "held-out cross-script: {cross:?}");
+    assert!(cross.recall >= 0.65, "held-out cross-script: {cross:?}");
 }
 
 #[test]
