@@ -1415,7 +1415,10 @@ impl Screener {
         };
         let qc = cover(&q.tokens, &q_best, e_place);
         let ec = cover(&e.tokens, &e_best, q_place);
-        let phonetic = {
+        // Only reported in explanations: not computed for the candidates' scores.
+        let phonetic = if !explain {
+            0.0
+        } else {
             let n = q.tokens.len().max(1) as f32;
             q.tokens
                 .iter()
