@@ -997,15 +997,27 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
     joined
 }
 
-/// The pinyin syllables (toneless), from the transliteration of the CJK Unified Ideographs.
-fn pinyin_syllables() -> &'static HashSet<String> {
-    static SET: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+/// The pinyin syllables (toneless), from the transliteration of the CJK Unified Ideographs,
+/// each packed into an integer ([`syllable_code`]): looked up many times per name.
+fn pinyin_syllables() -> &'static HashSet<u32> {
+    static SET: std::sync::OnceLock<HashSet<u32>> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
         (0x4E00u32..=0x9FFF)
             .filter_map(char::from_u32)
             .map(|c| any_ascii::any_ascii_char(c).to_ascii_lowercase())
-            .filter(|s| !s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_lowercase()))
+            .filter_map(|s| syllable_code(s.as_bytes()))
             .collect()
+    })
+}
+
+/// Up to six lower-case ASCII letters packed five bits each; `None` for anything else.
+fn syllable_code(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 6 {
+        return None;
+    }
+    s.iter().try_fold(0u32, |acc, &b| {
+        b.is_ascii_lowercase()
+            .then(|| (acc << 5) | u32::from(b - b'a' + 1))
     })
 }
 
@@ -1137,7 +1149,7 @@ pub fn pinyin_initials(w: &str) -> Option<String> {
 }
 
 fn is_pinyin_syllable(t: &str) -> bool {
-    t.len() <= 6 && pinyin_syllables().contains(t)
+    syllable_code(t.as_bytes()).is_some_and(|c| pinyin_syllables().contains(&c))
 }
 
 /// The normaliser: the legal-form table and the synonym table compiled once.
