@@ -482,8 +482,6 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("فرمان", "order"),
     ("امام", "imam"),
     ("بنیاد", "foundation"),
-    ("مستضعفان", "oppressed"),
-    ("قدس", "qods"),
     ("نیروی", "force"),
     ("نیرو", "force"),
     ("هوافضای", "aerospace"),
