@@ -36,6 +36,13 @@ for name in ("WRatio", "token_set_ratio"):
           f"{x['holdout_same_script_at_fpr_threshold']['recall']:.4f} | {x['holdout_cross_script_at_fpr_threshold']['recall']:.4f} |")
     print(f"| rapidfuzz {name} | {x['threshold_for_recall_0.98_on_tune']} (recall >= 0.98 on tune) | {f(x['holdout_at_that_threshold'])} | | |")
 print()
+print("chokepoint, held-out half by kind (listed kinds: share found; look-alike kinds: share flagged = false positives):")
+print()
+print("| kind | queries | flagged | share |")
+print("|---|---|---|---|")
+for k in q["holdout_by_kind"]:
+    print(f"| {k['kind']} | {k['queries']} | {k['flagged']} | {k['flagged']/max(k['queries'],1):.3f} |")
+print()
 print(f"Speed: {s['entries']} entries ({s['variants']} names and aliases).")
 print()
 print("| matcher | queries | wall s | q/s (wall) | CPU s | q/CPU-s | q/CPU-s x 2 cores |")

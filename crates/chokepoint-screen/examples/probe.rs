@@ -14,7 +14,9 @@ fn main() {
     .expect("list");
     let s = Screener::build(list.entries, MatchConfig::default(), &NoProgress);
     for q in std::env::args().skip(1) {
-        let n = chokepoint_screen::normalize::Normalizer::new().normalize(&q);
+        let n = s.normalizer().normalize(&q);
+        let t = s.normalizer().translate(&n).map(|t| t.text());
+        println!("   translated: {t:?}");
         println!("{q:?} -> {:?} {:?}", n.text(), n.legal_forms);
         let all = s.screen_all_scores(&q, None);
         let mut all = all;

@@ -2,25 +2,19 @@
 //! thresholds 0.60..0.95: how the default thresholds are chosen. The held-out half is never
 //! read here. `cargo run --release -p chokepoint-screen --example sweep`
 use chokepoint_core::NoProgress;
-use chokepoint_screen::eval::build_eval_set;
-use chokepoint_screen::{load_list, Encoding, MatchConfig, Screener};
-use std::collections::HashMap;
+use chokepoint_screen::eval::{build_eval_set, load_eval_inputs};
+use chokepoint_screen::{MatchConfig, Screener};
 use std::path::Path;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/listed_names.csv");
 
 fn main() {
-    let list = load_list(Path::new(DATA), Encoding::Utf8).expect("list");
-    let mut natives = HashMap::new();
-    let mut rdr = csv::Reader::from_path(DATA).expect("list");
-    for rec in rdr.records().flatten() {
-        natives.insert(rec[0].to_string(), rec[6].to_string());
-    }
-    let qs: Vec<_> = build_eval_set(&list.entries, &natives, 20_260_501)
+    let (entries, natives) = load_eval_inputs(Path::new(DATA)).expect("list");
+    let qs: Vec<_> = build_eval_set(&entries, &natives, 20_260_501)
         .into_iter()
         .filter(|q| q.half == 0)
         .collect();
-    let s = Screener::build(list.entries, MatchConfig::default(), &NoProgress);
+    let s = Screener::build(entries, MatchConfig::default(), &NoProgress);
     // (listed?, expected entry's score, best score)
     let scored: Vec<(bool, f32, f32)> = qs
         .iter()

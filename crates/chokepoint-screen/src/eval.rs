@@ -318,22 +318,26 @@ fn strip_legal(name: &str) -> String {
     w.join(" ").trim_end_matches(',').to_string()
 }
 
-/// The most distinctive word of a name: the longest word that is not a legal form or a
-/// generic word known to the normaliser.
+/// The most distinctive word of a name: the longest word that is not a legal form, a generic
+/// word or a place of this module's own tables (never the matcher's: the set must not move
+/// when the matcher's tables change).
 fn distinctive_index(ws: &[String]) -> Option<usize> {
-    let n = crate::normalize::Normalizer::new();
     ws.iter()
         .enumerate()
         .filter(|(_, w)| {
-            let low = w.to_lowercase();
-            let t: String = low.chars().filter(|c| c.is_ascii_alphabetic()).collect();
-            t.len() >= 4
-                && !is_legal_word(w)
-                && n.canonical(&t) == t
-                && !GENERIC.contains(&t.as_str())
+            let t = plain(w);
+            t.len() >= 4 && !is_generic_word(w)
         })
         .max_by_key(|(_, w)| w.len())
         .map(|(i, _)| i)
+}
+
+/// A word in lower case, ASCII letters only.
+fn plain(w: &str) -> String {
+    w.to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .collect()
 }
 
 const GENERIC: &[&str] = &[
@@ -388,21 +392,237 @@ const GENERIC: &[&str] = &[
     "aerospace",
     "defense",
     "defence",
+    // English words of organisation names in general (this module's own list, written
+    // independently of the matcher's synonym tables).
+    "tech",
+    "electronic",
+    "holding",
+    "holdings",
+    "systems",
+    "system",
+    "network",
+    "networks",
+    "communication",
+    "communications",
+    "telecom",
+    "equipment",
+    "machinery",
+    "materials",
+    "software",
+    "services",
+    "service",
+    "solutions",
+    "import",
+    "export",
+    "investment",
+    "energy",
+    "power",
+    "petroleum",
+    "chemical",
+    "optical",
+    "precision",
+    "instrument",
+    "instruments",
+    "laboratory",
+    "university",
+    "college",
+    "school",
+    "ministry",
+    "agency",
+    "bureau",
+    "department",
+    "office",
+    "administration",
+    "committee",
+    "council",
+    "foundation",
+    "association",
+    "union",
+    "federal",
+    "central",
+    "general",
+    "united",
+    "joint",
+    "venture",
+    "enterprise",
+    "enterprises",
+    "factory",
+    "works",
+    "production",
+    "scientific",
+    "technical",
+    "design",
+    "security",
+    "military",
+    "nuclear",
+    "space",
+    "shipping",
+    "shipbuilding",
+    "airlines",
+    "aircraft",
+    "logistics",
+    "computer",
+    "computing",
+    "microelectronics",
+    "advanced",
+    "new",
+    "first",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "north",
+    "south",
+    "east",
+    "west",
+    "northwestern",
+    "polytechnical",
+    "polytechnic",
+    "institute",
+    "medical",
+    "public",
+    "bank",
+    "commercial",
+    "savings",
+    "oil",
+    "gas",
+    "steel",
+    "mining",
+    "trade",
+    "exchange",
+    "fund",
+    "capital",
+    "financial",
+    "finance",
+    "insurance",
+    "sciences",
+    "physics",
+    "quantum",
+    "memory",
+    "design",
+    "testing",
+    "test",
+];
+
+/// Places (countries, provinces, large cities, adjectives of nationality) of this module's own
+/// table: they say where a party is, not which one it is.
+const PLACES: &[&str] = &[
+    "china",
+    "chinese",
+    "beijing",
+    "shanghai",
+    "tianjin",
+    "chongqing",
+    "shenzhen",
+    "guangzhou",
+    "hangzhou",
+    "nanjing",
+    "wuhan",
+    "chengdu",
+    "xian",
+    "harbin",
+    "hefei",
+    "jinan",
+    "qingdao",
+    "xiamen",
+    "suzhou",
+    "wuxi",
+    "changsha",
+    "zhengzhou",
+    "shenyang",
+    "dalian",
+    "kunming",
+    "fuzhou",
+    "changchun",
+    "nanchang",
+    "guiyang",
+    "lanzhou",
+    "urumqi",
+    "xinjiang",
+    "tibet",
+    "zhejiang",
+    "jiangsu",
+    "guangdong",
+    "fujian",
+    "sichuan",
+    "hubei",
+    "hunan",
+    "henan",
+    "hebei",
+    "shandong",
+    "shanxi",
+    "shaanxi",
+    "anhui",
+    "jiangxi",
+    "liaoning",
+    "jilin",
+    "heilongjiang",
+    "yunnan",
+    "guizhou",
+    "hainan",
+    "gansu",
+    "qinghai",
+    "ningxia",
+    "guangxi",
+    "hong",
+    "kong",
+    "macau",
+    "macao",
+    "taiwan",
+    "russia",
+    "russian",
+    "moscow",
+    "petersburg",
+    "saint",
+    "novosibirsk",
+    "yekaterinburg",
+    "kazan",
+    "belarus",
+    "belarusian",
+    "minsk",
+    "ukraine",
+    "iran",
+    "iranian",
+    "tehran",
+    "isfahan",
+    "persian",
+    "gulf",
+    "syria",
+    "syrian",
+    "damascus",
+    "iraq",
+    "lebanon",
+    "korea",
+    "korean",
+    "pyongyang",
+    "democratic",
+    "people",
+    "peoples",
+    "republic",
+    "islamic",
+    "arab",
+    "emirates",
+    "dubai",
+    "turkey",
+    "india",
+    "pakistan",
+    "malaysia",
+    "singapore",
+    "venezuela",
+    "cuba",
+    "myanmar",
+    "asia",
+    "pacific",
+    "europe",
 ];
 
 /// A word that says what kind of party, not which one: generic, legal-form or a place.
 fn is_generic_word(w: &str) -> bool {
-    let t: String = w
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_alphabetic())
-        .collect();
-    let n = crate::normalize::Normalizer::new();
+    let t = plain(w);
     t.is_empty()
         || is_legal_word(w)
         || GENERIC.contains(&t.as_str())
-        || n.canonical(&t) != t
-        || crate::normalize::CHINESE_PLACES.contains(&t.as_str())
+        || PLACES.contains(&t.as_str())
         || ["and", "of", "the", "for"].contains(&t.as_str())
 }
 
@@ -457,6 +677,173 @@ fn pinyin_spaced(native: &str) -> String {
         .join(" ")
 }
 
+/// Romanisation systems for Cyrillic, as published standards write them, chosen per query:
+/// deliberately not the matcher's own transliteration (`any_ascii`, BGN/PCGN-like), so that a
+/// romanised query tests the matcher's tolerance of other spellings.
+#[derive(Debug, Clone, Copy)]
+enum Romanisation {
+    /// ICAO Doc 9303 (passports): х kh, ц ts, щ shch, й i, ю iu, я ia, ъ ie.
+    Icao,
+    /// Scientific transliteration (ISO 9-like): х x, ц c, ч č, ш š, ж ž, й j, ю ju, я ja.
+    Scientific,
+    /// German (Duden): в w, ж sch, ш sch, ч tsch, х ch, ц z, з s, й j, ю ju, я ja, ё jo.
+    German,
+}
+
+fn cyrillic_letter(c: char, system: Romanisation) -> Option<&'static str> {
+    use Romanisation::*;
+    let lower = c.to_lowercase().next().unwrap_or(c);
+    let r = match (lower, system) {
+        ('а', _) => "a",
+        ('б', _) => "b",
+        ('в', German) => "w",
+        ('в', _) => "v",
+        ('г', _) | ('ґ', _) => "g",
+        ('д', _) => "d",
+        ('е', _) | ('є', Icao) => "e",
+        ('є', _) => "je",
+        ('ё', Icao) => "e",
+        ('ё', Scientific) => "ë",
+        ('ё', German) => "jo",
+        ('ж', Icao) => "zh",
+        ('ж', Scientific) => "ž",
+        ('ж', German) => "sch",
+        ('з', German) => "s",
+        ('з', _) => "z",
+        ('и', _) | ('і', _) | ('ї', _) => "i",
+        ('й', Icao) => "i",
+        ('й', _) => "j",
+        ('к', _) => "k",
+        ('л', _) => "l",
+        ('м', _) => "m",
+        ('н', _) => "n",
+        ('о', _) => "o",
+        ('п', _) => "p",
+        ('р', _) => "r",
+        ('с', _) => "s",
+        ('т', _) => "t",
+        ('у', _) | ('ў', _) => "u",
+        ('ф', _) => "f",
+        ('х', Icao) => "kh",
+        ('х', Scientific) => "x",
+        ('х', German) => "ch",
+        ('ц', Icao) => "ts",
+        ('ц', Scientific) => "c",
+        ('ц', German) => "z",
+        ('ч', Icao) => "ch",
+        ('ч', Scientific) => "č",
+        ('ч', German) => "tsch",
+        ('ш', Icao) => "sh",
+        ('ш', Scientific) => "š",
+        ('ш', German) => "sch",
+        ('щ', Icao) => "shch",
+        ('щ', Scientific) => "šč",
+        ('щ', German) => "schtsch",
+        ('ъ', Icao) => "ie",
+        ('ъ', _) => "",
+        ('ы', _) => "y",
+        ('ь', _) => "",
+        ('э', Scientific) => "è",
+        ('э', _) => "e",
+        ('ю', Icao) => "iu",
+        ('ю', _) => "ju",
+        ('я', Icao) => "ia",
+        ('я', _) => "ja",
+        _ => return None,
+    };
+    Some(r)
+}
+
+/// A Cyrillic name romanised by one of the published systems; other characters are kept,
+/// Russian quotation marks become plain ones. A capital letter gives a capitalised rendering
+/// (`Ш` -> `Sh`; an all-capital word stays all capital).
+fn romanise_cyrillic(native: &str, system: Romanisation) -> String {
+    let chars: Vec<char> = native.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        match cyrillic_letter(c, system) {
+            Some(r) if c.is_uppercase() => {
+                let next_upper = chars.get(i + 1).is_some_and(|n| n.is_uppercase());
+                if next_upper {
+                    out.push_str(&r.to_uppercase());
+                } else {
+                    let mut it = r.chars();
+                    if let Some(f) = it.next() {
+                        out.extend(f.to_uppercase());
+                        out.push_str(it.as_str());
+                    }
+                }
+            }
+            Some(r) => out.push_str(r),
+            None if c == '«' || c == '»' => out.push('"'),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// Words that do not count in an acronym (function words).
+const ACRONYM_SKIP: &[&str] = &["of", "and", "the", "for", "in", "on", "at"];
+
+/// The acronym a name is commonly abbreviated to, by this module's own rule: the initials of
+/// the words outside parentheses that are not function words or legal forms, plus (when
+/// `with_form`) the `C` of a trailing `Corporation`/`Company`/`Co.` as in `SMIC` or `YMTC`.
+/// `None` for fewer than three such words or more than six.
+fn acronym(name: &str, with_form: bool) -> Option<String> {
+    let mut depth = 0i32;
+    let mut kept: Vec<String> = Vec::new();
+    let mut corporate = false;
+    for w in name.split(|c: char| c.is_whitespace() || c == '-' || c == '/') {
+        let opens = w.starts_with('(');
+        if opens {
+            depth += 1;
+        }
+        let closes = w.ends_with(')');
+        if depth == 0 {
+            let t = plain(w);
+            if t.is_empty() || ACRONYM_SKIP.contains(&t.as_str()) {
+                // skip
+            } else if is_legal_word(w) {
+                corporate |=
+                    kept.len() >= 3 && ["corporation", "company", "co"].contains(&t.as_str());
+            } else if !corporate {
+                kept.push(t);
+            }
+        }
+        if closes {
+            depth -= 1;
+        }
+    }
+    if kept.len() < 3 || kept.len() > 6 {
+        return None;
+    }
+    let mut a: String = kept.iter().filter_map(|w| w.chars().next()).collect();
+    if with_form && corporate {
+        a.push('c');
+    }
+    Some(a.to_uppercase())
+}
+
+/// The lower-case plain words of a name without its legal-form and function words.
+fn core_words(name: &str) -> std::collections::BTreeSet<String> {
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !is_legal_word(w))
+        .map(|w| w.to_lowercase())
+        .filter(|w| !ACRONYM_SKIP.contains(&w.as_str()))
+        .collect()
+}
+
+/// Whether a would-be look-alike still names the listed party: it holds every word of one of
+/// the entry's names or aliases (`Nicolas Maduro Park` holds the alias `Nicolas Maduro`).
+/// Such a query is not a look-alike and is left out of the set.
+fn names_the_party(candidate: &str, e: &ListEntry) -> bool {
+    let c = core_words(candidate);
+    std::iter::once(&e.name)
+        .chain(&e.aliases)
+        .map(|n| core_words(n))
+        .any(|n| !n.is_empty() && n.is_subset(&c))
+}
+
 fn coined_chinese_word(rng: &mut SplitMix) -> String {
     let a = rng.pick(SYLLABLES);
     let mut b = rng.pick(SYLLABLES);
@@ -470,15 +857,83 @@ fn coined_chinese_word(rng: &mut SplitMix) -> String {
     w
 }
 
+/// An entry's name in its own script, and (for Chinese) its pinyin as written by a tool
+/// independent of the matcher (`tests/data/add_pinyin.py`, pypinyin).
+#[derive(Debug, Clone, Default)]
+pub struct NativeName {
+    pub native: String,
+    pub pinyin: String,
+}
+
+/// Reads the evaluation list (`id,name,aliases,country,source,type,native,pinyin`): the list
+/// entries (loaded like any plain CSV list: `native` and `pinyin` are never aliases) and the
+/// native names by list id.
+pub fn load_eval_inputs(
+    path: &std::path::Path,
+) -> Result<
+    (
+        Vec<ListEntry>,
+        std::collections::HashMap<String, NativeName>,
+    ),
+    crate::ScreenError,
+> {
+    let list = crate::load_list(path, crate::Encoding::Utf8)?;
+    let mut natives = std::collections::HashMap::new();
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| {
+        crate::ScreenError::invalid(chokepoint_core::Place::file(path), e.to_string())
+    })?;
+    let headers = rdr
+        .headers()
+        .map_err(|e| {
+            crate::ScreenError::invalid(chokepoint_core::Place::file(path), e.to_string())
+        })?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (id, native, pinyin) = (col("id"), col("native"), col("pinyin"));
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| {
+            crate::ScreenError::invalid(
+                chokepoint_core::Place::file(path).at_line(i as u64 + 2),
+                e.to_string(),
+            )
+        })?;
+        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").to_string();
+        natives.insert(
+            get(id),
+            NativeName {
+                native: get(native),
+                pinyin: get(pinyin),
+            },
+        );
+    }
+    Ok((list.entries, natives))
+}
+
 /// Builds the labelled set from list entries and their native-script names (by list id).
 pub fn build_eval_set(
     entries: &[ListEntry],
-    natives: &std::collections::HashMap<String, String>,
+    natives: &std::collections::HashMap<String, NativeName>,
     seed: u64,
 ) -> Vec<LabelledQuery> {
     let mut rng = SplitMix::new(seed);
     let mut out: Vec<LabelledQuery> = Vec::new();
     let mut n = 0usize;
+    // Every word of every listed name: a look-alike's replacement word must be none of them
+    // (a coined `Da` + `hua` would name `Dahua`, a listed party).
+    let list_words: std::collections::HashSet<String> = entries
+        .iter()
+        .flat_map(|e| std::iter::once(&e.name).chain(&e.aliases))
+        .flat_map(|n| {
+            n.split(|c: char| !c.is_alphanumeric())
+                .map(|w| w.to_lowercase())
+        })
+        .collect();
+    // Every acronym of every entry (either form): a look-alike acronym must be none of them.
+    let list_acronyms: std::collections::HashSet<String> = entries
+        .iter()
+        .flat_map(|e| [acronym(&e.name, false), acronym(&e.name, true)])
+        .flatten()
+        .collect();
     let mut push = |out: &mut Vec<LabelledQuery>,
                     e: &ListEntry,
                     name: String,
@@ -578,7 +1033,8 @@ pub fn build_eval_set(
             t.splice(i..=i + 1, [joined]);
             push(&mut out, e, t.join(" "), true, "spacing", false);
         }
-        if let Some(native) = natives.get(&e.list_id).filter(|s| !s.is_empty()) {
+        if let Some(nn) = natives.get(&e.list_id).filter(|s| !s.native.is_empty()) {
+            let native = &nn.native;
             push(&mut out, e, native.clone(), true, "native-script", true);
             let has_han = native
                 .chars()
@@ -587,16 +1043,47 @@ pub fn build_eval_set(
                 .chars()
                 .any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
             if has_han {
-                push(&mut out, e, pinyin_spaced(native), true, "pinyin", false);
+                // The independent tool's pinyin when the file has it (polyphones read in
+                // context: 长江 Chang Jiang), else syllable by syllable.
+                let py = if nn.pinyin.is_empty() {
+                    pinyin_spaced(native)
+                } else {
+                    nn.pinyin.clone()
+                };
+                push(&mut out, e, py, true, "pinyin", false);
             } else if has_cyr {
+                let system = *rng.pick(&[
+                    Romanisation::Icao,
+                    Romanisation::Scientific,
+                    Romanisation::German,
+                ]);
                 push(
                     &mut out,
                     e,
-                    any_ascii::any_ascii(native),
+                    romanise_cyrillic(native, system),
                     true,
                     "romanisation",
                     false,
                 );
+            }
+        }
+        // Acronym: the initials of the name's words, by this module's rule (see [`acronym`]),
+        // and a look-alike with one letter changed that is no entry's acronym.
+        if !person {
+            let with_form = rng.below(2) == 0;
+            if let Some(a) = acronym(&e.name, with_form).or_else(|| acronym(&e.name, !with_form)) {
+                push(&mut out, e, a.clone(), true, "acronym", true);
+                let mut b: Vec<u8> = a.into_bytes();
+                for _ in 0..8 {
+                    let i = rng.below(b.len());
+                    b[i] = b'A' + rng.below(26) as u8;
+                    // ASCII capitals only: valid UTF-8.
+                    let cand = String::from_utf8_lossy(&b).to_string();
+                    if !list_acronyms.contains(&cand) {
+                        push(&mut out, e, cand, false, "lookalike-acronym", true);
+                        break;
+                    }
+                }
             }
         }
         // Unlisted look-alikes: as many kinds of near names as the listed variants.
@@ -611,7 +1098,7 @@ pub fn build_eval_set(
                     let mut t = ws.clone();
                     let last = t.len() - 1;
                     t[last] = rng.pick(pool).to_string();
-                    if t != ws {
+                    if t != ws && !names_the_party(&t.join(" "), e) {
                         push(
                             &mut out,
                             e,
@@ -637,21 +1124,29 @@ pub fn build_eval_set(
             for k in 0..3 {
                 let mut t = ws.clone();
                 t[i] = rng.pick(UNLISTED_BRANDS).to_string();
+                for _ in 0..16 {
+                    if !list_words.contains(&t[i].to_lowercase()) {
+                        break;
+                    }
+                    t[i] = rng.pick(UNLISTED_BRANDS).to_string();
+                }
+                let brand_unlisted = !list_words.contains(&t[i].to_lowercase());
                 if k == 1 && t.len() >= 2 {
                     // the look-alike in another word order
                     t.rotate_left(1);
                 }
-                push(&mut out, e, t.join(" "), false, "lookalike-brand", k == 0);
+                if brand_unlisted && !names_the_party(&t.join(" "), e) {
+                    push(&mut out, e, t.join(" "), false, "lookalike-brand", k == 0);
+                }
                 let mut t = ws.clone();
-                // A coined word that happens to be a word of the entry's own names (`Da` +
-                // `hua` = `Dahua`) would make a listed name, not a look-alike: draw again.
-                let own: Vec<String> = std::iter::once(&e.name)
-                    .chain(&e.aliases)
-                    .flat_map(|n| n.split_whitespace().map(|w| w.to_lowercase()))
-                    .collect();
+                // A coined word that happens to be a word of a listed name (`Da` + `hua` =
+                // `Dahua`) would make a listed name, not a look-alike: draw again.
                 t[i] = coined_chinese_word(&mut rng);
-                while own.contains(&t[i].to_lowercase()) {
+                while list_words.contains(&t[i].to_lowercase()) {
                     t[i] = coined_chinese_word(&mut rng);
+                }
+                if names_the_party(&t.join(" "), e) {
+                    continue;
                 }
                 if k == 2 {
                     let suffix = rng.pick(LEGAL_SUFFIXES);
@@ -765,4 +1260,125 @@ pub fn tune_review_threshold(
         }
     }
     0.99
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, name: &str, aliases: &[&str]) -> ListEntry {
+        ListEntry {
+            list_id: id.into(),
+            name: name.into(),
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+            kind: "entity".into(),
+            source: "test".into(),
+            countries: vec!["RU".into()],
+            addresses: vec![],
+            programs: vec![],
+        }
+    }
+
+    #[test]
+    fn cyrillic_romanisations_follow_their_standards() {
+        let n = "АО «Вертолёты России»";
+        assert_eq!(
+            romanise_cyrillic(n, Romanisation::Icao),
+            "AO \"Vertolety Rossii\""
+        );
+        assert_eq!(
+            romanise_cyrillic(n, Romanisation::German),
+            "AO \"Wertoljoty Rossii\""
+        );
+        assert_eq!(
+            romanise_cyrillic("Юрий Щербаков", Romanisation::Scientific),
+            "Jurij Ščerbakov"
+        );
+        assert_eq!(
+            romanise_cyrillic("Юрий Щербаков", Romanisation::Icao),
+            "Iurii Shcherbakov"
+        );
+        // Not the matcher's own transliteration.
+        assert_ne!(
+            romanise_cyrillic("Юрий", Romanisation::Icao),
+            any_ascii::any_ascii("Юрий")
+        );
+    }
+
+    #[test]
+    fn acronyms_by_the_sets_own_rule() {
+        assert_eq!(
+            acronym("National University of Defense Technology", false).as_deref(),
+            Some("NUDT")
+        );
+        assert_eq!(
+            acronym("Yangtze Memory Technologies Co., Ltd.", true).as_deref(),
+            Some("YMTC")
+        );
+        assert_eq!(
+            acronym(
+                "Semiconductor Manufacturing International (Beijing) Corporation",
+                true
+            )
+            .as_deref(),
+            Some("SMIC")
+        );
+        // Too few words for an acronym.
+        assert_eq!(acronym("Huawei Technologies Co., Ltd.", true), None);
+    }
+
+    #[test]
+    fn look_alikes_that_still_name_the_party_are_dropped() {
+        let e = entry("1", "Nicolas Maduro Moros", &["Nicolas Maduro"]);
+        assert!(names_the_party("Nicolas Maduro Park", &e));
+        assert!(!names_the_party("Nicolas Perez Park", &e));
+        // Legal forms and function words do not count.
+        let e = entry("2", "Joint Stock Company Rosoboronexport", &[]);
+        assert!(names_the_party("Rosoboronexport LLC", &e));
+    }
+
+    #[test]
+    fn look_alike_words_are_no_listed_word_and_the_set_is_deterministic() {
+        let entries = vec![
+            entry(
+                "a",
+                "Zhejiang Dahua Technology Co., Ltd.",
+                &["Dahua Technology"],
+            ),
+            entry("b", "Beijing Jiaxin Electronics Co., Ltd.", &[]),
+            entry("c", "Moscow Institute of Physics and Technology", &["MIPT"]),
+        ];
+        let natives = std::collections::HashMap::new();
+        let a = build_eval_set(&entries, &natives, 7);
+        let b = build_eval_set(&entries, &natives, 7);
+        assert_eq!(
+            a.iter().map(|q| &q.name).collect::<Vec<_>>(),
+            b.iter().map(|q| &q.name).collect::<Vec<_>>()
+        );
+        let listed: std::collections::HashSet<String> = entries
+            .iter()
+            .flat_map(|e| std::iter::once(&e.name).chain(&e.aliases))
+            .flat_map(|n| n.split_whitespace().map(plain))
+            .filter(|w| !is_generic_word(w))
+            .collect();
+        for q in a.iter().filter(|q| q.kind.starts_with("lookalike-")) {
+            let e = entries
+                .iter()
+                .find(|e| q.half == half_of(&e.list_id) && !names_the_party(&q.name, e));
+            assert!(e.is_some(), "{q:?}");
+            if q.kind == "lookalike-acronym" {
+                assert_ne!(q.name, "MIPT");
+                continue;
+            }
+            // A look-alike keeps no distinctive word of any listed name.
+            let distinctive: Vec<String> = q
+                .name
+                .split_whitespace()
+                .map(plain)
+                .filter(|w| !is_generic_word(w) && listed.contains(w))
+                .collect();
+            assert!(distinctive.is_empty(), "{q:?} keeps {distinctive:?}");
+        }
+        assert!(a.iter().any(|q| q.kind == "acronym" && q.name == "MIPT"));
+    }
 }

@@ -15,13 +15,28 @@
 //!    pipeline) are recognised at either end of the name, longest first, repeatedly, and set
 //!    aside with their class: they are evidence (weak), not part of the name proper.
 //! 5. Runs of Chinese syllables (Chinese characters, or Latin pinyin written syllable by
-//!    syllable) are segmented into words by longest match against a vocabulary (the list's own
-//!    Latin tokens plus the generic-word table): `bei jing zhi pu` → `beijing zhipu`. Syllables
-//!    that start no known word join into one word.
+//!    syllable) are segmented into words against a vocabulary (the list's own Latin tokens plus
+//!    the generic-word tables), by dynamic programming: fewest syllables outside a known word,
+//!    then fewest words (`bei jing zhi pu` → `beijing zhipu`; `ji suan ji shu` → `jisuan
+//!    jishu`, not `jisuanji shu`). Syllables that start no known word join into one word.
 //! 6. Generic business words in several languages map to one canonical word (table
-//!    [`SYNONYMS`]): `keji`, `jishu`, `tekhnologii`, `tech` all become `technology`.
+//!    [`SYNONYMS`]): `keji`, `jishu`, `tekhnologii`, `tech` all become `technology`; inflected
+//!    Russian words by their stem ([`STEMS`]), also when romanised by another system and found
+//!    by sound (`raswedywatelnoe`, German); other Russian romanisations fold to one spelling
+//!    (`Iurii`/`Yuriy` → `yury`, `Kasperskogo` → `kaspersky`).
+//! 7. Expressions that say the same thing in other words meet in one token ([`PHRASES`]:
+//!    `Institute of Technology`, `Polytechnical University`, 工业大学 → `polytechnic`).
+//!
+//! A second, translated reading ([`Normalizer::translate`], glossary [`TRANSLATIONS`]) renders
+//! the generic words of Chinese (characters or pinyin), Arabic-script and Korean names in
+//! English (`云计算` → `cloud computing`, `هواپیماسازی` → `aircraft manufacturing`). The
+//! glossaries hold general vocabulary of organisation names only, never a party's name.
 
-use std::collections::HashSet;
+/// Hash sets and maps keyed by short words, with the fast non-cryptographic FxHash (the
+/// normaliser looks words up many times per name).
+type HashSet<T> = std::collections::HashSet<T, FxBuild>;
+type HashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
+type FxBuild = std::hash::BuildHasherDefault<crate::matcher::FxHasher>;
 use unicode_normalization::UnicodeNormalization;
 
 /// The family a legal form belongs to. Compared as a weak feature: `Co., Ltd.` against `LLC`
@@ -162,6 +177,8 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
             "tekhnologiy",
             "technologie",
             "tecnologia",
+            "technical",
+            "technological",
         ],
     ),
     (
@@ -197,7 +214,16 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
             "sanayi",
         ],
     ),
-    ("science", &["sciences", "sci", "kexue"]),
+    (
+        "science",
+        &["sciences", "sci", "kexue", "nauka", "nauki", "nauk"],
+    ),
+    ("laboratory", &["lab", "labs", "laboratories"]),
+    ("helicopter", &["helicopters"]),
+    ("missile", &["missiles"]),
+    ("weapons", &["weapon", "armament", "armaments", "arms"]),
+    ("systems", &["system"]),
+    ("physics", &["fizika", "fiziki"]),
     ("trading", &["trade", "maoyi", "torgovyi"]),
     (
         "semiconductor",
@@ -241,7 +267,7 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
     ("computing", &["jisuan", "computation", "computational"]),
     ("super", &["chaoji"]),
     ("polytechnical", &["ligong", "polytechnic"]),
-    ("physics", &["wuli"]),
+    ("physics", &["wuli", "physical"]),
     ("integrated", &["jicheng"]),
     ("circuit", &["dianlu", "circuits"]),
     ("northern", &["beifang", "north"]),
@@ -351,6 +377,29 @@ pub const STEMS: &[(&str, &str)] = &[
     ("laboratori", "laboratory"),
     ("investitsi", "investment"),
     ("birzh", "exchange"),
+    ("vertolet", "helicopter"),
+    ("raketn", "missile"),
+    ("vooruzheni", "weapons"),
+    ("taktichesk", "tactical"),
+    ("sberegateln", "savings"),
+    ("neftyan", "oil"),
+    ("gazov", "gas"),
+    ("energetichesk", "energy"),
+    ("konstruktorsk", "design"),
+    ("predpriyat", "enterprise"),
+    ("fizichesk", "physics"),
+    ("fiziko", "physics"),
+    ("matematichesk", "mathematics"),
+    ("khimichesk", "chemical"),
+    ("yadern", "nuclear"),
+    ("atomn", "atomic"),
+    ("kosmos", "space"),
+    ("raketno", "missile"),
+    ("morsk", "marine"),
+    ("sudostroeni", "shipbuilding"),
+    ("priborostroeni", "instruments"),
+    ("radiotekhnichesk", "radio"),
+    ("svyaz", "communication"),
 ];
 
 /// The canonical word of a Russian inflected generic word (see [`STEMS`]).
@@ -421,6 +470,36 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("تولیدی", "manufacturing"),
     ("بین‌المللی", "international"),
     ("کشتی", "ship"),
+    ("هواپیما", "aircraft"),
+    ("هواپیماسازی", "aircraft manufacturing"),
+    ("کشتی‌سازی", "shipbuilding"),
+    ("کشتیسازی", "shipbuilding"),
+    ("خودروسازی", "automobile manufacturing"),
+    ("ماشین‌سازی", "machinery"),
+    ("ماشینسازی", "machinery"),
+    ("موشک", "missile"),
+    ("اجرایی", "execution"),
+    ("فرمان", "order"),
+    ("امام", "imam"),
+    ("بنیاد", "foundation"),
+    ("نیروی", "force"),
+    ("نیرو", "force"),
+    ("هوافضای", "aerospace"),
+    ("دریایی", "naval"),
+    ("زمینی", "ground"),
+    ("پژوهش", "research"),
+    ("پژوهشکده", "research institute"),
+    ("فناوری", "technology"),
+    ("تکنولوژی", "technology"),
+    ("ارتباطات", "communications"),
+    ("مخابرات", "telecommunication"),
+    ("سرمایه‌گذاری", "investment"),
+    ("سرمایه گذاری", "investment"),
+    ("توسعه", "development"),
+    ("پتروشیمی", "petrochemical"),
+    ("پالایش", "refining"),
+    ("نفتکش", "tanker"),
+    ("حمل", "transport"),
     // Arabic
     ("مصرف", "bank"),
     ("بنك", "bank"),
@@ -463,6 +542,37 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("جمهورية", "republic"),
     ("مركزي", "central"),
     ("شباب", "youth"),
+    ("دراسات", "studies"),
+    ("علمية", "scientific"),
+    ("علمي", "scientific"),
+    ("بحث", "research"),
+    ("طاقة", "energy"),
+    ("ذرية", "atomic"),
+    ("صناعة", "industry"),
+    ("صناعية", "industrial"),
+    ("منظمة", "organization"),
+    ("هيئة", "authority"),
+    ("مؤسسة", "foundation"),
+    ("مجلس", "council"),
+    ("جيش", "army"),
+    ("قوات", "forces"),
+    ("حرس", "guard"),
+    ("ثوري", "revolutionary"),
+    ("تحرير", "liberation"),
+    ("جبهة", "front"),
+    ("مجاهدين", "mujahideen"),
+    ("كتائب", "brigades"),
+    ("لواء", "brigade"),
+    ("شهداء", "martyrs"),
+    ("نصر", "victory"),
+    ("خيرية", "charitable"),
+    ("إغاثة", "relief"),
+    ("اغاثة", "relief"),
+    ("صرافة", "exchange"),
+    ("تمويل", "finance"),
+    ("نقل", "transport"),
+    ("شحن", "shipping"),
+    ("بحري", "maritime"),
     // Korean
     ("조선", "korea"),
     ("은행", "bank"),
@@ -542,6 +652,112 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("kuangye", "mining"),
     ("gangtie", "steel"),
     ("jixie", "machinery"),
+    // More general vocabulary of Chinese organisation names (pinyin words after
+    // segmentation): industries, kinds of organisation, directions and regions, technology.
+    ("zhonggong", "heavy industry"),
+    ("jungong", "military industry"),
+    ("bingqi", "ordnance"),
+    ("daodan", "missile"),
+    ("huojian", "rocket"),
+    ("leida", "radar"),
+    ("jiguang", "laser"),
+    ("hongwai", "infrared"),
+    ("daohang", "navigation"),
+    ("heneng", "nuclear energy"),
+    ("hegongye", "nuclear industry"),
+    ("dianqi", "electric"),
+    ("dianxin", "telecom"),
+    ("yidong", "mobile"),
+    ("hulianwang", "internet"),
+    ("wulianwang", "internet of things"),
+    ("dashuju", "big data"),
+    ("xitong", "systems"),
+    ("gongyi", "technology"),
+    ("yuanqijian", "components"),
+    ("lingbujian", "parts"),
+    ("qicai", "equipment"),
+    ("jiqi", "machine"),
+    ("tuxiang", "image"),
+    ("shibie", "recognition"),
+    ("yuyin", "voice"),
+    ("shijue", "vision"),
+    ("nami", "nano"),
+    ("huaxue", "chemical"),
+    ("zhiyao", "pharmaceutical"),
+    ("shipin", "food"),
+    ("nongye", "agriculture"),
+    ("jianshe", "construction"),
+    ("jianzhu", "construction"),
+    ("dichan", "real estate"),
+    ("jiaotong", "transportation"),
+    ("tielu", "railway"),
+    ("haiyang", "ocean"),
+    ("haishi", "maritime"),
+    ("yuanyang", "ocean shipping"),
+    ("ziben", "capital"),
+    ("jijin", "fund"),
+    ("xintuo", "trust"),
+    ("wuzi", "materials"),
+    ("qiye", "enterprise"),
+    ("shiye", "industry"),
+    ("zonggongsi", "general corporation"),
+    ("lianhe", "united"),
+    ("hezuo", "cooperation"),
+    ("xiehui", "association"),
+    ("weiyuanhui", "committee"),
+    ("zizhiqu", "autonomous region"),
+    ("gonganting", "public security department"),
+    ("gonganju", "public security bureau"),
+    ("yanfa", "research development"),
+    ("shiyan", "experimental"),
+    ("ceshi", "testing"),
+    ("jiance", "testing"),
+    ("jidi", "base"),
+    ("huanqiu", "global"),
+    ("quanqiu", "global"),
+    ("shijie", "world"),
+    ("yazhou", "asia"),
+    ("dongfang", "eastern"),
+    ("nanfang", "southern"),
+    ("xibu", "western"),
+    ("dongbei", "northeast"),
+    ("huadong", "east china"),
+    ("huanan", "south china"),
+    ("huabei", "north china"),
+    ("guoyou", "state owned"),
+    ("xinxing", "emerging"),
+    ("gaoxin", "high tech"),
+    ("gaokeji", "high tech"),
+    ("zhuanyong", "special"),
+    ("tezhong", "special"),
+    ("jingji", "economic"),
+    ("kaifaqu", "development zone"),
+    ("yuanqu", "park"),
+    ("keyan", "research"),
+    ("sheji", "design"),
+];
+
+/// Multi-word expressions of organisation names that say the same thing in different words,
+/// mapped to one canonical token, on both sides of every comparison (after the canonical
+/// generic words, function words skipped): the many English renderings of 工业大学 / 理工大学 /
+/// 科技大学 (`Institute of Technology`, `Polytechnical University`, `University of
+/// Technology`, `University of Science and Technology`) all become `polytechnic`. A general
+/// table of expressions, never a particular party's name.
+pub const PHRASES: &[(&[&str], &str)] = &[
+    (&["university", "science", "technology"], "polytechnic"),
+    (&["science", "technology", "university"], "polytechnic"),
+    (&["institute", "technology"], "polytechnic"),
+    (&["polytechnical", "university"], "polytechnic"),
+    (&["polytechnical", "institute"], "polytechnic"),
+    (&["polytechnical"], "polytechnic"),
+    (&["university", "technology"], "polytechnic"),
+    (&["technology", "university"], "polytechnic"),
+    (&["industry", "university"], "polytechnic"),
+    (&["science", "technology"], "technology"),
+    (&["research", "development"], "research"),
+    (&["research", "institute"], "institute"),
+    (&["academy", "sciences"], "academy"),
+    (&["academy", "science"], "academy"),
 ];
 
 /// The script a token came from, used to pick the right comparison (Arabic script writes no
@@ -596,6 +812,9 @@ pub struct Token {
     /// whose transliterations happen to form a Latin digraph, `پ` `ه` → `ph`, stay two
     /// consonants); empty otherwise.
     pub skeleton: String,
+    /// A word made of Chinese syllables (characters, or pinyin written syllable by syllable):
+    /// its pinyin generic words translate ([`Normalizer::translate`]).
+    pub syllabic: bool,
 }
 
 /// A name after normalisation.
@@ -776,15 +995,27 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
     joined
 }
 
-/// The pinyin syllables (toneless), from the transliteration of the CJK Unified Ideographs.
-fn pinyin_syllables() -> &'static HashSet<String> {
-    static SET: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
+/// The pinyin syllables (toneless), from the transliteration of the CJK Unified Ideographs,
+/// each packed into an integer ([`syllable_code`]): looked up many times per name.
+fn pinyin_syllables() -> &'static HashSet<u32> {
+    static SET: std::sync::OnceLock<HashSet<u32>> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
         (0x4E00u32..=0x9FFF)
             .filter_map(char::from_u32)
             .map(|c| any_ascii::any_ascii_char(c).to_ascii_lowercase())
-            .filter(|s| !s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_lowercase()))
+            .filter_map(|s| syllable_code(s.as_bytes()))
             .collect()
+    })
+}
+
+/// Up to six lower-case ASCII letters packed five bits each; `None` for anything else.
+fn syllable_code(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 6 {
+        return None;
+    }
+    s.iter().try_fold(0u32, |acc, &b| {
+        b.is_ascii_lowercase()
+            .then(|| (acc << 5) | u32::from(b - b'a' + 1))
     })
 }
 
@@ -858,7 +1089,10 @@ fn korean_surname(run: &[RawToken], vocabulary: &HashSet<String>) -> Option<&'st
 /// Whether a word is a run of pinyin syllables (`zhongxin`, `jicheng`).
 fn is_pinyin_word(w: &str) -> bool {
     let b = w.len();
-    let mut ok = vec![false; b + 1];
+    if b > 48 || !w.is_ascii() {
+        return false;
+    }
+    let mut ok = [false; 49];
     ok[0] = true;
     for i in 0..b {
         if !ok[i] {
@@ -873,8 +1107,47 @@ fn is_pinyin_word(w: &str) -> bool {
     ok[b]
 }
 
+/// The initials of a word written in two or more pinyin syllables, fewest syllables first
+/// (`shenzhen` -> `sz`, `dajiang` -> `dj`), as Chinese names are abbreviated (`SZ DJI`); `None`
+/// for a word that is not pinyin or is one syllable.
+pub fn pinyin_initials(w: &str) -> Option<String> {
+    let n = w.len();
+    if !(4..=24).contains(&n) || !w.is_ascii() {
+        return None;
+    }
+    // best[i]: fewest syllables covering w[..i], with the start of the last one.
+    let mut best: [Option<(usize, usize)>; 25] = [None; 25];
+    best[0] = Some((0, 0));
+    for i in 0..n {
+        let Some((count, _)) = best[i] else { continue };
+        for j in i + 1..=(i + 6).min(n) {
+            if is_pinyin_syllable(&w[i..j]) && best[j].is_none_or(|(c, _)| count + 1 < c) {
+                best[j] = Some((count + 1, i));
+            }
+        }
+    }
+    let (count, _) = best[n]?;
+    if count < 2 {
+        return None;
+    }
+    let mut starts = Vec::with_capacity(count);
+    let mut end = n;
+    while end > 0 {
+        let (_, start) = best[end]?;
+        starts.push(start);
+        end = start;
+    }
+    Some(
+        starts
+            .iter()
+            .rev()
+            .map(|&i| w.as_bytes()[i] as char)
+            .collect(),
+    )
+}
+
 fn is_pinyin_syllable(t: &str) -> bool {
-    t.len() <= 6 && pinyin_syllables().contains(t)
+    syllable_code(t.as_bytes()).is_some_and(|c| pinyin_syllables().contains(&c))
 }
 
 /// The normaliser: the legal-form table and the synonym table compiled once.
@@ -883,7 +1156,7 @@ pub struct Normalizer {
     /// Legal-form token sequences, longest first.
     legal: Vec<(Vec<String>, LegalClass)>,
     /// Word -> canonical word.
-    synonyms: std::collections::HashMap<String, String>,
+    synonyms: HashMap<String, String>,
     /// Known words for segmenting Chinese syllable runs.
     vocabulary: HashSet<String>,
     /// The longest vocabulary word, in syllables, tried when segmenting.
@@ -894,8 +1167,23 @@ pub struct Normalizer {
     /// canonical word, for [`Normalizer::misspelt_generic`].
     generic_words: Vec<(String, String)>,
     /// Normalised word (Arabic-script or pinyin) -> its English words (see [`TRANSLATIONS`]).
-    translations: std::collections::HashMap<String, Vec<String>>,
+    translations: HashMap<String, Vec<String>>,
+    /// Phonetic keys of the [`STEMS`] stems (four consonants or more), with their canonical
+    /// word, for [`Normalizer::stem_by_sound`].
+    stem_keys: Vec<(&'static str, String, &'static str)>,
+    /// [`CHINESE_PLACES`] as a set.
+    places: HashSet<String>,
+    /// Canonical generic words (targets of [`SYNONYMS`], [`STEMS`] and [`TRANSLATIONS`]) that
+    /// are not places: words that say what kind of party, never which one.
+    generic: HashSet<String>,
 }
+
+/// Canonical words of the tables above that name a place or a people: distinctive when the
+/// rest of a name is generic, so never counted as generic.
+const PLACE_CANONICALS: &[&str] = &[
+    "china", "harbin", "moscow", "russia", "iran", "iraq", "korea", "syrian", "arab", "persian",
+    "gulf", "levant",
+];
 
 impl Default for Normalizer {
     fn default() -> Self {
@@ -915,8 +1203,8 @@ impl Normalizer {
             .filter(|(t, _): &(Vec<String>, _)| !t.is_empty())
             .collect();
         legal.sort_by_key(|f| std::cmp::Reverse(f.0.len()));
-        let mut synonyms = std::collections::HashMap::new();
-        let mut vocabulary = HashSet::new();
+        let mut synonyms = HashMap::default();
+        let mut vocabulary = HashSet::default();
         for (canon, words) in SYNONYMS {
             vocabulary.insert(canon.to_string());
             for w in *words {
@@ -951,8 +1239,15 @@ impl Normalizer {
             synonyms,
             vocabulary,
             max_syllables: 4,
-            translations: std::collections::HashMap::new(),
+            translations: HashMap::default(),
             generic_words: Vec::new(),
+            generic: HashSet::default(),
+            places: CHINESE_PLACES.iter().map(|p| p.to_string()).collect(),
+            stem_keys: STEMS
+                .iter()
+                .map(|(stem, c)| (*stem, phonetic_key(stem), *c))
+                .filter(|(_, k, _)| k.len() >= 5)
+                .collect(),
         };
         let mut generic: Vec<(String, String)> = SYNONYMS
             .iter()
@@ -966,7 +1261,7 @@ impl Normalizer {
         generic.sort();
         generic.dedup();
         n.generic_words = generic;
-        let mut translations = std::collections::HashMap::new();
+        let mut translations = HashMap::default();
         for (word, english) in TRANSLATIONS {
             let key: String = if word.is_ascii() {
                 n.vocabulary.insert(word.to_string());
@@ -989,7 +1284,36 @@ impl Normalizer {
             translations.entry(key).or_insert(words);
         }
         n.translations = translations;
+        let mut generic: HashSet<String> = SYNONYMS
+            .iter()
+            .map(|(c, _)| c.to_string())
+            .chain(STEMS.iter().map(|(_, c)| n.canonical(c).to_string()))
+            .chain(n.translations.values().flatten().cloned())
+            .filter(|w| !PLACE_CANONICALS.contains(&w.as_str()))
+            .collect();
+        for w in ["and", "of", "the"] {
+            generic.remove(w);
+        }
+        n.generic = generic;
         n
+    }
+
+    /// Whether a canonical word is generic vocabulary of organisation names (`technology`,
+    /// `group`, `research`...): its weight is capped by the matcher, so that a small list's
+    /// document frequencies do not make `information` or `group` count like a distinctive word.
+    pub fn is_generic(&self, word: &str) -> bool {
+        self.generic.contains(word)
+    }
+
+    /// Whether a word is a Chinese province or city ([`CHINESE_PLACES`]).
+    pub fn is_place(&self, word: &str) -> bool {
+        self.places.contains(word)
+    }
+
+    /// Whether a word is one of the tables' canonical words (generic or a place: `china`,
+    /// `technology`), i.e. English, not pinyin, whatever its letters (`china` reads `chi na`).
+    pub fn is_canonical_word(&self, word: &str) -> bool {
+        self.generic.contains(word) || PLACE_CANONICALS.contains(&word)
     }
 
     /// The translated reading of a normalised name: its Arabic-script and Chinese generic
@@ -1008,15 +1332,17 @@ impl Normalizer {
                         keys.push(r);
                         rest = r;
                     }
+                    // `العلمية` -> `llmyh`: the article `l` before a word that itself starts
+                    // with `l` (ع has no Latin letter), so both `ll` and `l` are tried.
                     for p in ["ll", "l"] {
                         if let Some(r) = rest.strip_prefix(p).filter(|r| r.len() >= 2) {
                             keys.push(r);
-                            break;
                         }
                     }
                     keys.iter().find_map(|k| self.translations.get(*k))
                 }
                 Script::Han | Script::Hangul => self.translations.get(&t.text),
+                _ if t.syllabic => self.translations.get(&t.text),
                 _ => None,
             };
             match found {
@@ -1026,11 +1352,13 @@ impl Normalizer {
                         text: w.clone(),
                         script: Script::Latin,
                         skeleton: String::new(),
+                        syllabic: false,
                     }));
                 }
                 None => tokens.push(t.clone()),
             }
         }
+        apply_phrases(&mut tokens);
         changed.then(|| NormalizedName {
             tokens,
             legal_forms: name.legal_forms.clone(),
@@ -1131,6 +1459,73 @@ impl Normalizer {
             .map(|(_, c)| c.as_str())
     }
 
+    /// Step 5: the best segmentation of a run of Chinese syllables into known words, by
+    /// dynamic programming: the fewest syllables left outside a known word, then the fewest
+    /// words. Greedy longest match would read `ji suan ji shu` (计算技术) as `jisuanji shu`
+    /// (computer + ?) where `jisuan jishu` (computing technology) leaves nothing unknown.
+    /// Returns the pieces with whether each is a known word.
+    fn segment(&self, run: &[RawToken]) -> Vec<(String, bool)> {
+        let n = run.len();
+        // best[i]: (unknown syllables, words) of the best segmentation of run[..i], and the
+        // length of its last piece.
+        let mut best: Vec<((usize, usize), usize)> = vec![((usize::MAX, usize::MAX), 0); n + 1];
+        best[0] = ((0, 0), 0);
+        for i in 0..n {
+            let ((unknown, words), _) = best[i];
+            if unknown == usize::MAX {
+                continue;
+            }
+            let mut piece = String::new();
+            for len in 1..=self.max_syllables.min(n - i) {
+                piece.push_str(&run[i + len - 1].text);
+                let known = self.vocabulary.contains(&piece);
+                if !known && len > 1 {
+                    continue;
+                }
+                let cost = (unknown + usize::from(!known), words + 1);
+                if cost < best[i + len].0 {
+                    best[i + len] = (cost, len);
+                }
+            }
+        }
+        let mut pieces = Vec::new();
+        let mut end = n;
+        while end > 0 {
+            let len = best[end].1.max(1);
+            let word: String = run[end - len..end]
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect();
+            let known = self.vocabulary.contains(&word);
+            pieces.push((word, known));
+            end -= len;
+        }
+        pieces.reverse();
+        pieces
+    }
+
+    /// The canonical word of a Russian generic word romanised by another system than the
+    /// pipeline's (`raswedywatelnoe`, `gosudarstwennyj`, `inwestizij`: German, scientific,
+    /// ICAO): a [`STEMS`] stem of the same first letter whose phonetic key (five consonants at
+    /// least) starts the word's key, the word's key at most three consonants longer. Words of
+    /// seven letters or more, never pinyin (`innovation` is not `neftyan-`).
+    fn stem_by_sound(&self, w: &str, syllabic: bool) -> Option<&'static str> {
+        if syllabic || w.len() < 7 || !w.is_ascii() || is_pinyin_word(w) {
+            return None;
+        }
+        let key = phonetic_key(w);
+        let first = w.as_bytes()[0];
+        self.stem_keys
+            .iter()
+            .filter(|(stem, k, _)| {
+                stem.as_bytes()[0] == first
+                    && key.starts_with(k.as_str())
+                    && key.len() <= k.len() + 3
+            })
+            .max_by_key(|(_, k, _)| k.len())
+            .map(|(_, _, c)| *c)
+    }
+
     /// The canonical form of a word (itself when it has no synonym).
     pub fn canonical<'a>(&'a self, word: &'a str) -> &'a str {
         self.synonyms.get(word).map(|s| s.as_str()).unwrap_or(word)
@@ -1171,6 +1566,7 @@ impl Normalizer {
                     text: toks[i].text.clone(),
                     script: toks[i].script,
                     skeleton: collapse_repeats(&toks[i].skeleton),
+                    syllabic: false,
                 });
                 i += 1;
                 continue;
@@ -1192,31 +1588,22 @@ impl Normalizer {
                     text: surname.to_string(),
                     script: Script::Hangul,
                     skeleton: String::new(),
+                    syllabic: false,
                 });
                 tokens.push(Token {
                     text: run[1..].iter().map(|t| t.text.as_str()).collect(),
                     script: Script::Hangul,
                     skeleton: String::new(),
+                    syllabic: false,
                 });
                 i = end;
                 continue;
             }
-            let mut k = 0;
             // Syllables that start no known word join into one token (`hai si` -> `haisi`), so
             // that an unknown name counts as one word, not as several.
             let mut pending = String::new();
-            while k < run.len() {
-                let mut taken = 1;
-                let mut word = run[k].text.clone();
-                for n in (2..=self.max_syllables.min(run.len() - k)).rev() {
-                    let cand: String = run[k..k + n].iter().map(|t| t.text.as_str()).collect();
-                    if self.vocabulary.contains(&cand) {
-                        word = cand;
-                        taken = n;
-                        break;
-                    }
-                }
-                if taken == 1 && !self.vocabulary.contains(&word) {
+            for (word, known) in self.segment(run) {
+                if !known {
                     pending.push_str(&word);
                 } else {
                     if !pending.is_empty() {
@@ -1224,21 +1611,23 @@ impl Normalizer {
                             text: std::mem::take(&mut pending),
                             script: run_script,
                             skeleton: String::new(),
+                            syllabic: run_script != Script::Hangul,
                         });
                     }
                     tokens.push(Token {
                         text: word,
                         script: run_script,
                         skeleton: String::new(),
+                        syllabic: run_script != Script::Hangul,
                     });
                 }
-                k += taken;
             }
             if !pending.is_empty() {
                 tokens.push(Token {
                     text: pending,
                     script: run_script,
                     skeleton: String::new(),
+                    syllabic: run_script != Script::Hangul,
                 });
             }
             i = end;
@@ -1254,13 +1643,114 @@ impl Normalizer {
                 } else if let Some(c) = self.misspelt_generic(&t.text) {
                     // `inrdustries` -> `industry`: a typo must not hide a generic word.
                     t.text = c.to_string();
+                } else if let Some(c) = self.stem_by_sound(&t.text, t.syllabic) {
+                    // `raswedywatelnoe` (German romanisation) -> `intelligence`.
+                    t.text = self.canonical(c).to_string();
+                } else if !t.syllabic {
+                    if let Some(f) = fold_russian_romanisation(&t.text) {
+                        t.text = f;
+                    }
                 }
             }
         }
+        apply_phrases(&mut tokens);
         NormalizedName {
             tokens,
             legal_forms,
         }
+    }
+}
+
+/// Russian words romanised by different systems, folded to one spelling: a leading `iu`, `ia`,
+/// `ie`, `io` (ICAO) becomes `yu`, `ya`, `ye`, `yo` (BGN/PCGN); the adjective endings of `-ский`
+/// in any case and romanisation (`-skij`, `-skiy`, `-skii`, `-skogo`, `-skaya`, `-skoe`...)
+/// become `-sky` (`Kasperskogo` -> `kaspersky`); a final `-ij`, `-iy`, `-ii`, `-yj`, `-yy`, `-yi`
+/// (й after и or ы) becomes `-y` (`Iurii` -> `yury`, `Dmitriy` -> `dmitry`). Words of five
+/// letters or more that are not pinyin; `None` when nothing changes.
+fn fold_russian_romanisation(w: &str) -> Option<String> {
+    const LEADS: &[&str] = &["iu", "ia", "ie", "io"];
+    const ENDS: &[&str] = &[
+        "ij", "iy", "ii", "yj", "yy", "yi", "ski", "skogo", "skaya", "skaia", "skaja", "skoye",
+        "skoe", "skoi", "skoy",
+    ];
+    // Cheap test first: most words have nothing to fold.
+    if w.len() < 5
+        || !(LEADS.iter().any(|l| w.starts_with(l)) || ENDS.iter().any(|e| w.ends_with(e)))
+        || !w.is_ascii()
+        || is_pinyin_word(w)
+    {
+        return None;
+    }
+    let mut s = w.to_string();
+    // Not in an acronym-like word (`IAMIC`): the rest must hold two vowels (`Iurii`, `Iuliia`).
+    let vowels_after = s.bytes().skip(2).filter(|b| b"aeiouy".contains(b)).count();
+    for (from, to) in [("iu", "yu"), ("ia", "ya"), ("ie", "ye"), ("io", "yo")] {
+        if s.starts_with(from) && vowels_after >= 2 {
+            s.replace_range(..2, to);
+            break;
+        }
+    }
+    const SKY: &[&str] = &[
+        "skogo", "skaya", "skaia", "skaja", "skoye", "skoe", "skoi", "skoy", "skij", "skiy",
+        "skii", "skyi", "skyy", "ski",
+    ];
+    let mut done = false;
+    for e in SKY {
+        if s.len() >= e.len() + 3 && s.ends_with(e) {
+            s.truncate(s.len() - e.len());
+            s.push_str("sky");
+            done = true;
+            break;
+        }
+    }
+    if !done {
+        for e in ["ij", "iy", "ii", "yj", "yy", "yi"] {
+            if s.len() >= 5 && s.ends_with(e) {
+                s.truncate(s.len() - 2);
+                s.push('y');
+                break;
+            }
+        }
+    }
+    (s != w).then_some(s)
+}
+
+/// Replaces the expressions of [`PHRASES`] (longest first, `of`/`and`/`the` skipped inside an
+/// expression) by their canonical token.
+fn apply_phrases(tokens: &mut Vec<Token>) {
+    let skip = |t: &Token| matches!(t.text.as_str(), "of" | "and" | "the");
+    let mut i = 0;
+    while i < tokens.len() {
+        for (words, canon) in PHRASES {
+            // Match words[..] from tokens[i], skipping function words after the first.
+            let mut j = i;
+            let mut ok = true;
+            for (k, w) in words.iter().enumerate() {
+                while k > 0 && j < tokens.len() && skip(&tokens[j]) {
+                    j += 1;
+                }
+                if j < tokens.len() && tokens[j].text == *w {
+                    j += 1;
+                } else {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok {
+                let script = tokens[i].script;
+                tokens.splice(
+                    i..j,
+                    [Token {
+                        text: canon.to_string(),
+                        script,
+                        skeleton: String::new(),
+                        syllabic: false,
+                    }],
+                );
+                break;
+            }
+        }
+        i += 1;
     }
 }
 
@@ -1458,6 +1948,75 @@ mod tests {
             n.normalize("华为技术股份有限公司").legal_forms,
             [LegalClass::JointStock]
         );
+    }
+
+    #[test]
+    fn segmentation_prefers_fewest_unknown_syllables() {
+        let mut n = Normalizer::new();
+        n.extend_vocabulary(["huawei"]);
+        // Greedy longest match would take `jisuanji` (computer) and leave `shu` alone.
+        assert_eq!(
+            toks(&n, "华为云计算技术有限公司"),
+            ["huawei", "yun", "computing", "technology"]
+        );
+        assert_eq!(
+            toks(&n, "Hua Wei Yun Ji Suan Ji Shu"),
+            ["huawei", "yun", "computing", "technology"]
+        );
+        // Unknown syllables still join into one word.
+        assert_eq!(toks(&n, "海思科技"), ["haisi", "technology"]);
+    }
+
+    #[test]
+    fn russian_romanisations_fold_to_one_spelling() {
+        let n = Normalizer::new();
+        // ICAO, BGN/PCGN and the lists' spellings of the same given name.
+        for name in ["Iurii", "Yuriy", "Yurii"] {
+            assert_eq!(toks(&n, name), ["yury"], "{name}");
+        }
+        // Adjective endings in any case.
+        assert_eq!(toks(&n, "Kasperskogo"), ["kaspersky"]);
+        assert_eq!(toks(&n, "Kaspersky"), ["kaspersky"]);
+        // Acronyms and pinyin are left alone.
+        assert_eq!(toks(&n, "IAMIC"), ["iamic"]);
+        assert_eq!(toks(&n, "Haiyi"), ["haiyi"]);
+        // Generic words romanised by other systems (German, scientific) find their stem by sound.
+        assert_eq!(
+            toks(&n, "Glawnoe raswedywatelnoe uprawlenie"),
+            ["main", "intelligent", "directorate"]
+        );
+        assert_eq!(toks(&n, "gosudarstwennyj"), ["state"]);
+        assert_eq!(toks(&n, "innovation"), ["innovation"]);
+    }
+
+    #[test]
+    fn phrases_and_translated_pinyin() {
+        let n = Normalizer::new();
+        // The renderings of 工业大学 / 理工大学 meet in one token.
+        assert_eq!(
+            toks(&n, "Harbin Institute of Technology"),
+            ["harbin", "polytechnic"]
+        );
+        assert_eq!(toks(&n, "哈尔滨工业大学"), ["harbin", "polytechnic"]);
+        assert_eq!(
+            toks(&n, "Northwestern Polytechnical University"),
+            ["northwestern", "polytechnic"]
+        );
+        assert_eq!(toks(&n, "西北工业大学"), ["northwestern", "polytechnic"]);
+        // Pinyin written syllable by syllable translates like characters.
+        let r = n.normalize("Tian Jin Xian Jin Ji Shu Tou Zi");
+        let t = n.translate(&r).expect("generic pinyin words translate");
+        assert_eq!(t.text(), "tianjin advanced technology investment");
+    }
+
+    #[test]
+    fn pinyin_initials_split_syllables() {
+        assert_eq!(pinyin_initials("shenzhen").as_deref(), Some("sz"));
+        assert_eq!(pinyin_initials("dajiang").as_deref(), Some("dj"));
+        assert_eq!(pinyin_initials("zhongguancun").as_deref(), Some("zgc"));
+        // One syllable, or not pinyin at all.
+        assert_eq!(pinyin_initials("xian"), None);
+        assert_eq!(pinyin_initials("rosoboronexport"), None);
     }
 
     #[test]

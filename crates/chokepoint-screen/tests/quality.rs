@@ -3,10 +3,10 @@
 
 use chokepoint_core::NoProgress;
 use chokepoint_screen::eval::{
-    build_eval_set, figures, flagged, tune_review_threshold, LabelledQuery,
+    build_eval_set, figures, flagged, load_eval_inputs, tune_review_threshold, LabelledQuery,
 };
 use chokepoint_screen::{load_list, Encoding, MatchConfig, NameResult, Screener};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/listed_names.csv");
@@ -16,14 +16,9 @@ fn setup() -> (Screener, Vec<LabelledQuery>) {
     let list = load_list(Path::new(DATA), Encoding::Utf8).expect("test list loads");
     assert!(list.skipped.is_empty(), "{:?}", list.skipped);
     assert!(list.entries.len() >= 250, "a few hundred real names");
-    let mut natives = HashMap::new();
-    let mut rdr = csv::Reader::from_path(DATA).expect("test list opens");
-    for rec in rdr.records() {
-        let rec = rec.expect("test list record");
-        natives.insert(rec[0].to_string(), rec[6].to_string());
-    }
-    let queries = build_eval_set(&list.entries, &natives, SEED);
-    let screener = Screener::build(list.entries, MatchConfig::default(), &NoProgress);
+    let (entries, natives) = load_eval_inputs(Path::new(DATA)).expect("test list loads");
+    let queries = build_eval_set(&entries, &natives, SEED);
+    let screener = Screener::build(entries, MatchConfig::default(), &NoProgress);
     (screener, queries)
 }
 
@@ -47,6 +42,11 @@ fn breakdown(qs: &[LabelledQuery], rs: &[NameResult], half: u8) -> String {
         let ok = flagged(q, r) == q.expected.is_some();
         if !ok {
             slot.1 += 1;
+            if half == 1 {
+                // The held-out half's queries are never printed: thresholds and tables are
+                // developed on the tune half only.
+                continue;
+            }
             misses.push(format!(
                 "  {} {:?} {} -> {} {:.2} {:?}",
                 q.kind,
@@ -102,12 +102,19 @@ fn recall_and_false_positive_rate_on_held_out_half() {
         .unzip();
     let cross = figures(&cross_q, &cross_r, Some(1));
     eprintln!("tune half: {tune:?}\nholdout half: {hold:?}\nholdout, same-script variants: {same:?}\nholdout, cross-script variants: {cross:?}");
-    eprintln!("{}", breakdown(&qs, &rs, 1));
-    // The false-positive target (<= 1%) on the held-out half, and floors at the
-    // measured recall (regression guards; the measured figures are in the bench table). Recall
-    // >= 0.98 is met on same-script variants only: cross-script variants whose listed English
-    // name is a translation or a brand (`海思` / `HiSilicon`) are out of reach of
-    // transliteration, see the crate's closing note.
+    eprintln!("held-out half by kind:\n{}", breakdown(&qs, &rs, 1));
+    if std::env::var_os("SCREEN_TUNE_MISSES").is_some() {
+        eprintln!(
+            "tune half by kind, with its misses:\n{}",
+            breakdown(&qs, &rs, 0)
+        );
+    }
+    // The false-positive target (<= 1%) on the held-out half, and floors a little
+    // below the measured recall (regression guards; measured: 0.987 same-script, 0.678
+    // cross-script, scripts/bench/screen.sh). Recall >= 0.98 is met on same-script variants
+    // only: cross-script variants whose listed English name is a brand or a translation
+    // (`海思` / `HiSilicon`, `浪潮` / `Inspur`) are out of reach without the native name among
+    // the list's aliases, see tests/data/README.md.
     assert!(
         same.recall >= 0.975,
         "held-out same-script: {same:?}\n{}",
@@ -118,7 +125,7 @@ fn recall_and_false_positive_rate_on_held_out_half() {
         "held-out: {hold:?}\n{}",
         breakdown(&qs, &rs, 1)
     );
-    assert!(cross.recall >= 0.50, "held-out cross-script: {cross:?}");
+    assert!(cross.recall >= 0.65, "held-out cross-script: {cross:?}");
 }
 
 #[test]

@@ -43,10 +43,10 @@ pub struct ListArgs {
     /// Encoding of CSV list and query files (non-UTF-8 records are otherwise skipped with their place).
     #[arg(long, value_enum, default_value = "utf8")]
     pub encoding: EncodingArg,
-    /// Score at or above which a hit is a `match` (default 0.88).
+    /// Score at or above which a hit is a `match` (default 0.85).
     #[arg(long)]
     pub match_threshold: Option<f32>,
-    /// Score at or above which a hit needs `review` (default 0.72).
+    /// Score at or above which a hit needs `review` (default 0.78).
     #[arg(long)]
     pub review_threshold: Option<f32>,
 }
