@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -97,7 +98,7 @@ def assert_same_report(got: dict, want: dict, samples_by_place: bool = True) -> 
         assert gs.get("bad_record_samples", []) == ws.get("bad_record_samples", [])
     else:
         # Spark does not know file line numbers: compare what was wrong, not where.
-        what = lambda s: sorted(x.split(": ", 1)[1] for x in s.get("bad_record_samples", []))  # noqa: E731
+        what = lambda s: sorted(re.sub(r"^.*?:line \d+,? ?", "", x) for x in s.get("bad_record_samples", []))  # noqa: E731
         assert len(gs.get("bad_record_samples", [])) == len(ws.get("bad_record_samples", []))
         if ws["bad_records"] <= len(ws.get("bad_record_samples", [])):
             assert what(gs) == what(ws)
@@ -180,9 +181,11 @@ def test_bad_config_and_foreign_batches_are_named(data):
 def spark():
     from pyspark.sql import SparkSession
 
+    os.environ["PYSPARK_PYTHON"] = sys.executable  # executors import the installed wheel
     s = (SparkSession.builder.master("local[2]").appName("chokepoint-test")
          .config("spark.sql.shuffle.partitions", "5")
          .config("spark.ui.enabled", "false")
+         .config("spark.pyspark.python", sys.executable)
          .config("spark.driver.host", "127.0.0.1")
          .config("spark.driver.bindAddress", "127.0.0.1")
          .config("spark.sql.files.maxPartitionBytes", str(2 << 20))

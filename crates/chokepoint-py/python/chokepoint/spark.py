@@ -263,6 +263,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.master:
         builder = builder.master(args.master)
         if "PYSPARK_PYTHON" not in os.environ:
+            os.environ["PYSPARK_PYTHON"] = sys.executable
             builder = builder.config("spark.pyspark.python", sys.executable)
     spark = builder.getOrCreate()
     try:
