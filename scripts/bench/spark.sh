@@ -10,13 +10,27 @@
 set -euo pipefail
 SCALE="${1:-medium}"
 SEED="${2:-20261130}"
-# shellcheck source=release-bin.sh
-source "$(dirname "$0")/release-bin.sh"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/chokepoint-target}"
+OUT_DIR="${OUT_DIR:-/var/tmp/chokepoint-bench}"
+mkdir -p "$OUT_DIR"
+[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 VENV="${CHOKEPOINT_VENV:-/var/tmp/chokepoint-venv}"
 PY="$VENV/bin/python"
 BASE="$OUT_DIR/traffic-$SCALE-$SEED"
+# measure COMMAND... -> "wall_seconds peak_kib" (as scripts/bench/release-bin.sh)
+measure() {
+  local log="$OUT_DIR/time.log"
+  /usr/bin/time -v "$@" >/dev/null 2>"$log" || { cat "$log" >&2; return 1; }
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+  echo "$wall" | awk -F: -v rss="$rss" '{ if (NF==3) print $1*3600+$2*60+$3, rss; else print $1*60+$2, rss }'
+}
 if [ ! -s "$BASE.parquet" ]; then
-  "$BIN" -q simulate traffic --scale "$SCALE" --seed "$SEED" --format parquet --out "$BASE.parquet" --labels "$BASE.labels.p.jsonl" >/dev/null
+  (cd "$ROOT" && cargo build --release -q -p chokepoint)
+  "$CARGO_TARGET_DIR/release/chokepoint" -q simulate traffic --scale "$SCALE" --seed "$SEED" --format parquet \
+    --out "$BASE.parquet" --labels "$BASE.labels.p.jsonl" >/dev/null
 fi
 W=$(mktemp -d)
 PIDS=()
@@ -32,8 +46,15 @@ echo "-- maturin build --release" >&2
 "$VENV/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$W"/wheels/chokepoint-*.whl
 
 echo "-- local scan" >&2
-read -r local_s local_kib local_cpu < <(measure "$BIN" -q distill scan "$BASE.parquet" --accounts all --out "$W/local.json")
-
+# The local scan: `chokepoint distill scan` (CHOKEPOINT_BIN, a release build of the same
+# tree), or else the same function (chokepoint_distill::scan) through the release wheel.
+if [ -n "${CHOKEPOINT_BIN:-}" ]; then
+  LOCAL_HOW="\`chokepoint distill scan\`"
+  read -r local_s local_kib < <(measure "$CHOKEPOINT_BIN" -q distill scan "$BASE.parquet" --accounts all --out "$W/local.json")
+else
+  LOCAL_HOW="\`chokepoint.scan\` (chokepoint_distill::scan, as \`distill scan\`)"
+  read -r local_s local_kib < <(measure "$PY" -c 'import chokepoint, json, sys; json.dump(chokepoint.scan(sys.argv[1], all_accounts=True), open(sys.argv[2], "w"))' "$BASE.parquet" "$W/local.json")
+fi
 echo "-- standalone master + 2 workers" >&2
 SPARK_HOME=$("$PY" -c 'import pyspark, os; print(os.path.dirname(pyspark.__file__))')
 export SPARK_HOME SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON="$PY" SPARK_LOG_DIR="$W"
@@ -64,11 +85,11 @@ done
 wait "$driver" || { tail -50 "$W/spark.err" >&2; exit 1; }
 spark_s=$(echo "$(date +%s.%N) - $start" | bc)
 
-"$PY" - "$W/local.json" "$W/spark.json" "$BASE.parquet" "$local_s" "$spark_s" "$local_kib" "$peak" "$SCALE" <<'EOF' | tee "$OUT_DIR/spark-$SCALE.md"
+"$PY" - "$W/local.json" "$W/spark.json" "$BASE.parquet" "$local_s" "$spark_s" "$local_kib" "$peak" "$SCALE" "$LOCAL_HOW" <<'EOF' | tee "$OUT_DIR/spark-$SCALE.md"
 import json, sys
 import pyarrow.parquet as pq
 import chokepoint
-local_p, spark_p, data, local_s, spark_s, local_kib, driver_kib, scale = sys.argv[1:9]
+local_p, spark_p, data, local_s, spark_s, local_kib, driver_kib, scale, local_how = sys.argv[1:10]
 local, spark = json.load(open(local_p)), json.load(open(spark_p))
 local_s, spark_s, local_kib, driver_kib = float(local_s), float(spark_s), int(local_kib), int(driver_kib)
 
@@ -91,7 +112,7 @@ day = 1_000_000_000
 print(f"# chokepoint distill on Spark, {scale} ({records:,} records, {accounts:,} accounts)\n")
 print("| path | wall s | records/s | peak memory | report equal to local |")
 print("|---|---:|---:|---:|---|")
-print(f"| local `chokepoint distill scan` (2 cores) | {local_s:.1f} | {rps_local:,.0f} | {local_kib/1024:.0f} MiB | - |")
+print(f"| local {local_how} (2 cores) | {local_s:.1f} | {rps_local:,.0f} | {local_kib/1024:.0f} MiB | - |")
 print(f"| Spark standalone, 2 workers x 1 core (JVM start-up included) | {spark_s:.1f} | {rps_spark:,.0f} | driver {driver_kib/1024:.0f} MiB (Python + JVM) | {'yes' if same else 'NO'} |")
 print()
 print(f"Profile batch: {enc:,.0f} bytes per account in the `profile` cell (zstd JSON), {per_row:,.0f} bytes per row with the account id and count.")

@@ -153,7 +153,11 @@ pub fn read_batches(
         )?;
         let cells = col(
             "profile",
-            &[DataType::Binary, DataType::LargeBinary, DataType::BinaryView],
+            &[
+                DataType::Binary,
+                DataType::LargeBinary,
+                DataType::BinaryView,
+            ],
         )?;
         let ids = ids.as_string::<i32>();
         let cells = cells.as_binary::<i32>();
@@ -349,7 +353,10 @@ mod tests {
                 }
                 // Any run of four words of the text would show it was carried.
                 let probe = words[1..5].join(" ");
-                assert!(!decoded.contains(&probe), "{field} text `{probe}` in a profile");
+                assert!(
+                    !decoded.contains(&probe),
+                    "{field} text `{probe}` in a profile"
+                );
                 checked += 1;
             }
         }

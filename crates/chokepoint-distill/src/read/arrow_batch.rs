@@ -257,7 +257,12 @@ mod tests {
             ),
             (
                 "prompt",
-                Arc::new(StringArray::from(vec!["hello there", "x", "step by step", "y"])),
+                Arc::new(StringArray::from(vec![
+                    "hello there",
+                    "x",
+                    "step by step",
+                    "y",
+                ])),
             ),
             (
                 "asn",
@@ -272,11 +277,15 @@ mod tests {
         let lines = batch(vec![(
             "value",
             Arc::new(StringArray::from(vec![
-                Some(r#"{"ts":"2026-02-03T14:07:11Z","account_id":"a","prompt":"hello there","asn":64500}"#),
+                Some(
+                    r#"{"ts":"2026-02-03T14:07:11Z","account_id":"a","prompt":"hello there","asn":64500}"#,
+                ),
                 Some(r#"{"ts":"nope","account_id":"a","prompt":"x"}"#),
                 Some("   "),
                 None,
-                Some(r#"{"ts":"2026-02-03T14:08:11Z","account_id":"b","prompt":"step by step","asn":1}"#),
+                Some(
+                    r#"{"ts":"2026-02-03T14:08:11Z","account_id":"b","prompt":"step by step","asn":1}"#,
+                ),
                 Some(r#"{"account_id":"b","prompt":"y"}"#),
             ])) as ArrayRef,
         )]);

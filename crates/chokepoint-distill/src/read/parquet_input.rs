@@ -219,8 +219,7 @@ pub fn read<S: RecordSink>(
     // A schema without a required column, or with a column of a type the reader cannot use,
     // fails before any work is done.
     let schema = builder.schema().clone();
-    super::check_arrow_schema(&schema)
-        .map_err(|e| DistillError::Input(format!("{name}: {e}")))?;
+    super::check_arrow_schema(&schema).map_err(|e| DistillError::Input(format!("{name}: {e}")))?;
     let meta = builder.metadata().clone();
     let groups = meta.num_row_groups();
     let mut starts = Vec::with_capacity(groups);
