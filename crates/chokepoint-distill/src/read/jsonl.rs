@@ -155,29 +155,42 @@ fn profile_block<S: RecordSink>(
 ) -> Result<(), DistillError> {
     set.stats.bytes += b.data.len() as u64;
     for (line, this) in b.data.split(|&c| c == b'\n').zip(b.first_line..) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+        fold_line(name, this, line, opts, set)?;
+    }
+    Ok(())
+}
+
+/// Validates one line (without its newline) and folds it into `set`: blank lines are skipped,
+/// an oversized or invalid line is a bad record (an error when strict).
+pub(super) fn fold_line<S: RecordSink>(
+    name: &str,
+    this: u64,
+    line: &[u8],
+    opts: &ReadOptions<'_>,
+    set: &mut Folded<S>,
+) -> Result<(), DistillError> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    if line.len() > opts.profile.max_record_bytes {
+        let msg = format!(
+            "record is {} bytes, over the limit of {} bytes",
+            line.len(),
+            opts.profile.max_record_bytes
+        );
+        if opts.strict {
+            return Err(DistillError::bad_record(name, this, None, msg));
         }
-        if line.len() > opts.profile.max_record_bytes {
-            let msg = format!(
-                "record is {} bytes, over the limit of {} bytes",
-                line.len(),
-                opts.profile.max_record_bytes
-            );
-            if opts.strict {
-                return Err(DistillError::bad_record(name, this, None, msg));
-            }
-            set.stats.bad(name, this, None, msg);
-            continue;
+        set.stats.bad(name, this, None, msg);
+        return Ok(());
+    }
+    match parse_json_line(line) {
+        Ok(r) => set.add(&r),
+        Err(e) if opts.strict => {
+            return Err(DistillError::bad_record(name, this, e.field, e.message))
         }
-        match parse_json_line(line) {
-            Ok(r) => set.add(&r),
-            Err(e) if opts.strict => {
-                return Err(DistillError::bad_record(name, this, e.field, e.message))
-            }
-            Err(e) => set.stats.bad(name, this, e.field, e.message),
-        }
+        Err(e) => set.stats.bad(name, this, e.field, e.message),
     }
     Ok(())
 }

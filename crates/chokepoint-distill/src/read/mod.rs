@@ -6,9 +6,12 @@
 //! goes on. An input fault (a truncated gzip stream, an unreadable file) stops that input but
 //! keeps everything read before it; the caller decides whether that fails the command.
 
+mod arrow_batch;
 mod csv_input;
 mod jsonl;
 mod parquet_input;
+
+pub use arrow_batch::{check_arrow_schema, profile_json_lines, profile_record_batch};
 
 use crate::config::ProfileConfig;
 use crate::profile::Profile;

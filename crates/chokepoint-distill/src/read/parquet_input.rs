@@ -8,7 +8,6 @@ use crate::DistillError;
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, TimeUnit};
-use chokepoint_core::apilog::REQUIRED_FIELDS;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -106,7 +105,7 @@ fn ts_at(c: &Col, i: usize) -> Option<Cow<'_, str>> {
     }
 }
 
-fn profile_batch<S: RecordSink>(
+pub(super) fn profile_batch<S: RecordSink>(
     name: &str,
     batch: &RecordBatch,
     first_row: u64,
@@ -217,21 +216,10 @@ pub fn read<S: RecordSink>(
     let name = path.display().to_string();
     let open = || std::fs::File::open(path).map_err(|e| DistillError::io(path, e));
     let builder = ParquetRecordBatchReaderBuilder::try_new(open()?).map_err(|e| perr(path, e))?;
-    // A schema without a required column fails before any work is done.
+    // A schema without a required column, or with a column of a type the reader cannot use,
+    // fails before any work is done.
     let schema = builder.schema().clone();
-    for f in REQUIRED_FIELDS {
-        if schema.field_with_name(f).is_err() {
-            return Err(DistillError::Input(format!(
-                "{name}: the Parquet schema lacks the required column `{f}`; it has: {}",
-                schema
-                    .fields()
-                    .iter()
-                    .map(|x| x.name().as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-    }
+    super::check_arrow_schema(&schema).map_err(|e| DistillError::Input(format!("{name}: {e}")))?;
     let meta = builder.metadata().clone();
     let groups = meta.num_row_groups();
     let mut starts = Vec::with_capacity(groups);
