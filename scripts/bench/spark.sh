@@ -20,7 +20,7 @@ PY="$VENV/bin/python"
 BASE="$OUT_DIR/traffic-$SCALE-$SEED"
 # measure COMMAND... -> "wall_seconds peak_kib" (as scripts/bench/release-bin.sh)
 measure() {
-  local log="$OUT_DIR/time.log"
+  local log="$W/time.log"
   /usr/bin/time -v "$@" >/dev/null 2>"$log" || { cat "$log" >&2; return 1; }
   local wall rss
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
@@ -77,9 +77,9 @@ driver=$!
 start=$(date +%s.%N)
 peak=0
 while kill -0 "$driver" 2>/dev/null; do
-  kids=$(pgrep -P "$driver" | tr '\n' ' ')
+  kids=$(pgrep -P "$driver" | tr '\n' ' ' || true)
   rss=$(ps -o rss= -p "$driver" $kids 2>/dev/null | awk '{s+=$1} END {print s+0}')
-  [ "$rss" -gt "$peak" ] && peak=$rss
+  if [ "$rss" -gt "$peak" ]; then peak=$rss; fi
   sleep 0.5
 done
 wait "$driver" || { tail -50 "$W/spark.err" >&2; exit 1; }
@@ -123,6 +123,6 @@ print(f"- A day's 1B records in 1 hour: 1e9 / 3600 s = {day/3600:,.0f} records/s
 print(f"  in 24 hours (keeping up with the stream): 1e9 / 86400 s = {day/86400:,.0f} records/s = {day/86400/per_core:,.1f} cores.")
 ratio = accounts / records
 print(f"- Accounts: this input has {ratio:.4f} accounts per record; at 1B records that ratio would give {day*ratio:,.0f} accounts, but accounts grow slower than records (a day's traffic of a large provider is ~1-10M active accounts); take 10M.")
-print(f"- Shuffle: each map task emits one profile per account it saw; at most (accounts x map partitions), at most 10M x {enc:,.0f} B = {10e6*enc/1e9:,.1f} GB per map wave when every account appears in every partition; the driver collects 10M x {per_row:,.0f} B = {10e6*per_row/1e9:,.1f} GB of profile batches.")
-print(f"- Driver memory for `link`: the collected batches plus the decoded profiles; decoded profiles are larger than the zstd cells (JSON ~4-8x), so ~{10e6*enc*8/1e9:,.0f} GB for 10M accounts: a driver with 64 GB, or a day cut into per-hour links. Measured here: {driver_kib/1024:,.0f} MiB for {accounts:,} accounts.")
+print(f"- Shuffle: a map task emits one profile per account it saw, so the shuffle carries at most accounts x map partitions profiles (fewer: most accounts touch few partitions) at ~{enc:,.0f} B each: 10M accounts x {enc:,.0f} B = {10e6*enc/1e9:,.1f} GB per partition that holds every account.")
+print(f"- Driver: it collects one row per account, 10M x {per_row:,.0f} B = {10e6*per_row/1e9:,.1f} GB of profile batches, then decodes them for `link` (in-memory profiles are larger than the zstd cells; not measured here). Measured on this input: {driver_kib/1024:,.0f} MiB peak (Python + JVM) for {accounts:,} accounts, most of it the JVM's and Python's own footprint. So one driver links ~1M accounts in a few GB; 10M accounts needs a driver of the order of 100 GB, or tighter `[profile]` bounds (prompt_samples, timestamps dominate the cell).")
 EOF
