@@ -89,6 +89,7 @@ spark_s=$(echo "$(date +%s.%N) - $start" | bc)
 import json, sys
 import pyarrow.parquet as pq
 import chokepoint
+import chokepoint.spark
 local_p, spark_p, data, local_s, spark_s, local_kib, driver_kib, scale, local_how = sys.argv[1:10]
 local, spark = json.load(open(local_p)), json.load(open(spark_p))
 local_s, spark_s, local_kib, driver_kib = float(local_s), float(spark_s), int(local_kib), int(driver_kib)
@@ -99,8 +100,12 @@ same = key(local) == key(spark) and [c["accounts"] for c in local["campaigns"]] 
 records = local["stats"]["records"]
 accounts = local["stats"]["accounts"]
 
-# Profile bytes per account: the encoded cell (zstd JSON) of every account of the whole input.
-pb = chokepoint.profile(pq.read_table(data))
+# Profile bytes per account: the encoded cell (zstd JSON) of every account of the whole input,
+# profiled row group by row group (the large set does not fit in memory as a table).
+profiler = chokepoint.Profiler()
+for batch in pq.ParquetFile(data).iter_batches(batch_size=65536, columns=chokepoint.spark.CONTRACT_COLUMNS):
+    profiler.add(batch)
+pb = profiler.finish()
 cells = pb.column(2).to_pylist()[1:]
 enc = sum(len(c) for c in cells) / len(cells)
 per_row = (pb.nbytes) / len(cells)

@@ -174,6 +174,19 @@ def test_bad_config_and_foreign_batches_are_named(data):
         chokepoint.profile(table.drop_columns(["prompt"]))
 
 
+def test_spark_projection_is_the_profiled_columns(data):
+    # The Spark job projects onto the native list: the profile of the projected table equals
+    # the profile of the whole table, and the columns the profile never reads are left out.
+    table = pq.read_table(data["files"]["parquet"]).slice(0, 2000)
+    cols = cspark.CONTRACT_COLUMNS
+    assert "prompt" in cols and "account_id" in cols
+    assert "request_id" not in cols and "stop_reason" not in cols
+    assert set(cols) <= set(table.column_names)
+    whole = chokepoint.link([chokepoint.profile(table)], all_accounts=True)
+    projected = chokepoint.link([chokepoint.profile(table.select(cols))], all_accounts=True)
+    assert whole["accounts"] == projected["accounts"]
+
+
 # ---- Spark, local mode --------------------------------------------------------------------
 
 

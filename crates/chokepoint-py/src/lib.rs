@@ -100,6 +100,16 @@ struct Profiler {
     rows: u64,
 }
 
+impl Profiler {
+    fn read_options(&self) -> ReadOptions<'_> {
+        ReadOptions {
+            profile: &self.config.profile,
+            strict: self.strict,
+            progress: &NoProgress,
+        }
+    }
+}
+
 #[pymethods]
 impl Profiler {
     /// ``Profiler(config=None, name="batch", strict=False)``: ``name`` is where bad records
@@ -122,12 +132,7 @@ impl Profiler {
     fn add(&mut self, py: Python<'_>, batch: &Bound<'_, PyAny>) -> PyResult<()> {
         let batch = record_batch(batch)?;
         let part = py.detach(|| {
-            let opts = ReadOptions {
-                profile: &self.config.profile,
-                strict: self.strict,
-                progress: &NoProgress,
-            };
-            read::profile_record_batch(&self.name, &batch, self.rows, &opts)
+            read::profile_record_batch(&self.name, &batch, self.rows, &self.read_options())
         });
         self.rows += batch.num_rows() as u64;
         self.set
@@ -146,11 +151,7 @@ impl Profiler {
     ) -> PyResult<()> {
         let batch = record_batch(batch)?;
         let part = py.detach(|| {
-            let opts = ReadOptions {
-                profile: &self.config.profile,
-                strict: self.strict,
-                progress: &NoProgress,
-            };
+            let opts = self.read_options();
             read::profile_json_lines(&self.name, &batch, &column, self.rows, &opts)
         });
         self.rows += batch.num_rows() as u64;
@@ -175,6 +176,12 @@ impl Profiler {
 #[pyfunction]
 fn check_schema(schema: PyArrowType<arrow::datatypes::Schema>) -> PyResult<()> {
     read::check_arrow_schema(&schema.0).map_err(distill_err)
+}
+
+/// The api-log columns the profile reads (a Spark job projects its input onto these).
+#[pyfunction]
+fn profiled_columns() -> Vec<&'static str> {
+    read::profiled_columns().collect()
 }
 
 /// Merges profile batches into one (one row per account, one statistics row).
@@ -266,6 +273,7 @@ fn default_config_toml() -> String {
 fn chokepoint_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Profiler>()?;
     m.add_function(wrap_pyfunction!(check_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(profiled_columns, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
     m.add_function(wrap_pyfunction!(link_json, m)?)?;
     m.add_function(wrap_pyfunction!(scan_json, m)?)?;

@@ -23,7 +23,8 @@ enum Kind {
     Tools,
 }
 
-/// The columns the profile reads, with what each may hold.
+/// The columns the profile reads, with what each may hold. Every columnar reader (Parquet,
+/// Arrow batches, the Spark job's projection) reads exactly these.
 const COLUMNS: &[(&str, Kind)] = &[
     ("ts", Kind::Time),
     ("account_id", Kind::Text),
@@ -43,6 +44,12 @@ const COLUMNS: &[(&str, Kind)] = &[
     ("prompt_tokens", Kind::Integer),
     ("completion_tokens", Kind::Integer),
 ];
+
+/// The api-log columns the profile reads, in contract order: a columnar reader projects onto
+/// these and never reads the others (`request_id`, `api_key_id`, `stop_reason`, extras).
+pub fn profiled_columns() -> impl Iterator<Item = &'static str> {
+    COLUMNS.iter().map(|(name, _)| *name)
+}
 
 fn is_string(t: &DataType) -> bool {
     match t {

@@ -11,7 +11,9 @@ mod csv_input;
 mod jsonl;
 mod parquet_input;
 
-pub use arrow_batch::{check_arrow_schema, profile_json_lines, profile_record_batch};
+pub use arrow_batch::{
+    check_arrow_schema, profile_json_lines, profile_record_batch, profiled_columns,
+};
 
 use crate::config::ProfileConfig;
 use crate::profile::Profile;

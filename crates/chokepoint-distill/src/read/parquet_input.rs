@@ -112,27 +112,9 @@ pub(super) fn profile_batch<S: RecordSink>(
     set: &mut Folded<S>,
     opts: &ReadOptions<'_>,
 ) -> Result<(), DistillError> {
-    let names = [
-        "ts",
-        "account_id",
-        "prompt",
-        "org_id",
-        "ip",
-        "asn",
-        "country",
-        "user_agent",
-        "payment_fingerprint",
-        "email_domain",
-        "account_created",
-        "account_tier",
-        "model",
-        "system_prompt",
-        "tools",
-        "prompt_tokens",
-        "completion_tokens",
-    ];
+    let names: Vec<&str> = super::profiled_columns().collect();
     let mut cols = Vec::with_capacity(names.len());
-    for n in names {
+    for n in &names {
         cols.push(column(batch, n).map_err(|m| DistillError::Input(format!("{name}: {m}")))?);
     }
     let c = |n: &str| &cols[names.iter().position(|x| *x == n).unwrap_or(0)];

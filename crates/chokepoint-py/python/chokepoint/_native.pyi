@@ -1,7 +1,7 @@
 """Type stubs of the Rust extension module (crates/chokepoint-py/src/lib.rs)."""
 
 import os
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Iterable, List, Mapping, Optional, Union
 
 import pyarrow
 
@@ -31,6 +31,9 @@ class Profiler:
 
 def check_schema(schema: pyarrow.Schema) -> None:
     """Raise ``ValueError`` naming the column if ``schema`` breaks the api-log contract."""
+
+def profiled_columns() -> List[str]:
+    """The api-log columns the profile reads, in contract order (others are never read)."""
 
 def merge(batches: _Batches, config: _Config = None) -> pyarrow.RecordBatch:
     """Merge profile batches into one: one row per account, one statistics row."""

@@ -33,26 +33,9 @@ from chokepoint import _native
 #: Spark DDL of a profile batch (see chokepoint-py/src/batch.rs).
 PROFILE_DDL = "account_id string, records long, profile binary"
 
-#: Columns of the api-log contract the profile reads; others are not read at all.
-CONTRACT_COLUMNS = [
-    "ts",
-    "account_id",
-    "prompt",
-    "org_id",
-    "ip",
-    "asn",
-    "country",
-    "user_agent",
-    "payment_fingerprint",
-    "email_domain",
-    "account_created",
-    "account_tier",
-    "model",
-    "system_prompt",
-    "tools",
-    "prompt_tokens",
-    "completion_tokens",
-]
+#: Columns of the api-log contract the profile reads (from the native module, so the Spark
+#: projection and the Rust readers cannot disagree); others are not read at all.
+CONTRACT_COLUMNS: List[str] = list(_native.profiled_columns())
 
 
 class SchemaMismatch(ValueError):
