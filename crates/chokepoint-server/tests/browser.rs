@@ -7,11 +7,13 @@
 //! Skipped (with a note) when `chromium` or `chromedriver` is not installed, unless
 //! `CHOKEPOINT_E2E=1` (as `scripts/tests.d/server.sh` sets), which makes their absence a failure.
 
-use chokepoint_server::{AppState, Role, ServerConfig};
+use chokepoint_server::Role;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod support;
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -256,23 +258,14 @@ async fn analyst_walks_through_the_console() {
         }
     };
     assert!(traffic.is_file());
-    let store = chokepoint_store::Store::open(&dir.path().join("e2e.db"))
-        .await
-        .unwrap();
-    let state = AppState::open(
-        store,
-        ServerConfig {
-            data_dir: data,
-            ..ServerConfig::default()
-        },
+    let state = support::state_with_user(
+        &dir.path().join("e2e.db"),
+        data,
+        "analyst",
+        "a long enough passphrase",
+        Role::Analyst,
     )
-    .await
-    .unwrap();
-    state
-        .db()
-        .add_user("analyst", "a long enough passphrase", Role::Analyst, false)
-        .await
-        .unwrap();
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(chokepoint_server::serve(listener, state));

@@ -5,10 +5,11 @@
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
-use chokepoint_server::{AppState, Role, ServerConfig};
-use chokepoint_store::Store;
+use chokepoint_server::{AppState, Role};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+
+mod support;
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -23,21 +24,14 @@ async fn app() -> App {
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(dir.path().join("secret.txt"), "outside the data dir").unwrap();
-    let store = Store::open(&dir.path().join("t.db")).await.unwrap();
-    let state = AppState::open(
-        store,
-        ServerConfig {
-            data_dir: data,
-            ..ServerConfig::default()
-        },
+    let state = support::state_with_user(
+        &dir.path().join("t.db"),
+        data,
+        "alice",
+        PASSWORD,
+        Role::Admin,
     )
-    .await
-    .unwrap();
-    state
-        .db()
-        .add_user("alice", PASSWORD, Role::Admin, false)
-        .await
-        .unwrap();
+    .await;
     App {
         router: chokepoint_server::router(state.clone()),
         state,
@@ -67,6 +61,14 @@ fn get(path: &str) -> Request<Body> {
     Request::get(path).body(Body::empty()).unwrap()
 }
 
+/// A GET with the session cookie `cookie`.
+fn get_as(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap()
+}
+
 fn set_cookies(h: &HeaderMap) -> Vec<String> {
     h.get_all(header::SET_COOKIE)
         .iter()
@@ -91,14 +93,7 @@ async fn login(app: &App) -> (String, String) {
         .unwrap();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
     let session = cookie.split(';').next().unwrap().to_string();
-    let page = send(
-        app,
-        Request::get("/scans")
-            .header(header::COOKIE, &session)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let page = send(app, get_as("/scans", &session)).await;
     assert_eq!(page.status, StatusCode::OK);
     let csrf = hidden(&page.body, "csrf");
     (session, csrf)
@@ -248,14 +243,7 @@ async fn sign_in_sessions_and_csrf() {
 
     let (session, csrf) = login(&app).await;
     for p in PAGES.iter().filter(|p| !p.contains("/1")) {
-        let r = send(
-            &app,
-            Request::get(*p)
-                .header(header::COOKIE, &session)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+        let r = send(&app, get_as(*p, &session)).await;
         assert_eq!(r.status, StatusCode::OK, "{p}: {}", r.body);
         assert!(r.body.contains("Sign out"));
     }
@@ -294,14 +282,7 @@ async fn sign_in_sessions_and_csrf() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let r = send(
-        &app,
-        Request::get("/api/v1/whoami")
-            .header(header::COOKIE, &session)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let r = send(&app, get_as("/api/v1/whoami", &session)).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -538,14 +519,7 @@ async fn hostile_input_gets_4xx_never_5xx() {
         "/scenario?lever.smuggling_interdiction=abc",
         "/exports?part=%00%00&destination=ZZZZ",
     ] {
-        let r = send(
-            &app,
-            Request::get(p)
-                .header(header::COOKIE, &session)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+        let r = send(&app, get_as(p, &session)).await;
         assert!(
             r.status.is_client_error() || (r.status == StatusCode::OK && p.starts_with("/exports")),
             "{p}: {}",
@@ -723,14 +697,7 @@ async fn scan_to_campaign_to_stix() {
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED);
-    let page = send(
-        &app,
-        Request::get("/intel")
-            .header(header::COOKIE, &session)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let page = send(&app, get_as("/intel", &session)).await;
     assert!(page.body.contains("export 2") && page.body.contains("export 1"));
 }
 
