@@ -243,7 +243,7 @@ async fn sign_in_sessions_and_csrf() {
 
     let (session, csrf) = login(&app).await;
     for p in PAGES.iter().filter(|p| !p.contains("/1")) {
-        let r = send(&app, get_as(*p, &session)).await;
+        let r = send(&app, get_as(p, &session)).await;
         assert_eq!(r.status, StatusCode::OK, "{p}: {}", r.body);
         assert!(r.body.contains("Sign out"));
     }
