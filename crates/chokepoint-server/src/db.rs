@@ -600,9 +600,9 @@ impl ServerDb {
     }
 
     pub async fn scans(&self, limit: i64) -> Result<Vec<ScanRow>, ServerError> {
-        let rows = sqlx::query(
-            "SELECT id, input, status, started, finished, error, started_by, stats FROM server_scans ORDER BY id DESC LIMIT ?",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {SCAN_COLUMNS} FROM server_scans ORDER BY id DESC LIMIT ?"
+        ))
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
@@ -610,9 +610,9 @@ impl ServerDb {
     }
 
     pub async fn scan(&self, id: i64) -> Result<Option<ScanRow>, ServerError> {
-        let row = sqlx::query(
-            "SELECT id, input, status, started, finished, error, started_by, stats FROM server_scans WHERE id = ?",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {SCAN_COLUMNS} FROM server_scans WHERE id = ?"
+        ))
         .bind(id)
         .fetch_optional(self.pool())
         .await?;
@@ -788,6 +788,9 @@ fn user_of(r: &sqlx::sqlite::SqliteRow) -> Option<User> {
         role: Role::parse(&r.get::<String, _>(2))?,
     })
 }
+
+/// The columns [`scan_of`] reads, in its order.
+const SCAN_COLUMNS: &str = "id, input, status, started, finished, error, started_by, stats";
 
 fn scan_of(r: &sqlx::sqlite::SqliteRow) -> ScanRow {
     ScanRow {
