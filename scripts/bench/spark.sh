@@ -110,6 +110,21 @@ cells = pb.column(2).to_pylist()[1:]
 enc = sum(len(c) for c in cells) / len(cells)
 per_row = (pb.nbytes) / len(cells)
 
+# The driver's `link` alone, in a fresh process: peak RSS of linking the collected profile batch,
+# minus the same process that only reads the batch (Python, pyarrow and the module).
+import os, subprocess, tempfile, pyarrow as pa
+def peak_kib(code, path):
+    r = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", code, path], capture_output=True, text=True, check=True)
+    return int(next(l.split(":")[1] for l in r.stderr.splitlines() if "Maximum resident set size" in l))
+with tempfile.TemporaryDirectory() as tmp:
+    ipc = os.path.join(tmp, "profiles.arrow")
+    with pa.ipc.new_file(ipc, pb.schema) as w:
+        w.write_batch(pb)
+    read = "import sys, pyarrow as pa, chokepoint; b = pa.ipc.open_file(sys.argv[1]).read_all().to_batches()"
+    base_kib = peak_kib(read, ipc)
+    link_kib = peak_kib(read + "; chokepoint.link(b, all_accounts=True)", ipc)
+link_per_account = (link_kib - base_kib) * 1024 / len(cells)
+
 rps_local = records / local_s
 rps_spark = records / spark_s
 per_core = rps_spark / 2  # two worker cores
@@ -129,5 +144,5 @@ print(f"  in 24 hours (keeping up with the stream): 1e9 / 86400 s = {day/86400:,
 ratio = accounts / records
 print(f"- Accounts: this input has {ratio:.4f} accounts per record; at 1B records that ratio would give {day*ratio:,.0f} accounts, but accounts grow slower than records (a day's traffic of a large provider is ~1-10M active accounts); take 10M.")
 print(f"- Shuffle: a map task emits one profile per account it saw, so the shuffle carries at most accounts x map partitions profiles (fewer: most accounts touch few partitions) at ~{enc:,.0f} B each: 10M accounts x {enc:,.0f} B = {10e6*enc/1e9:,.1f} GB per partition that holds every account.")
-print(f"- Driver: it collects one row per account, 10M x {per_row:,.0f} B = {10e6*per_row/1e9:,.1f} GB of profile batches, then decodes them for `link` (in-memory profiles are larger than the zstd cells; not measured here). Measured on this input: {driver_kib/1024:,.0f} MiB peak (Python + JVM) for {accounts:,} accounts, most of it the JVM's and Python's own footprint. So one driver links ~1M accounts in a few GB; 10M accounts needs a driver of the order of 100 GB, or tighter `[profile]` bounds (prompt_samples, timestamps dominate the cell).")
+print(f"- Driver: it collects one row per account, 10M x {per_row:,.0f} B = {10e6*per_row/1e9:,.1f} GB of profile batches, then decodes them for `link`. Measured on this input: the whole driver peaked at {driver_kib/1024:,.0f} MiB (Python + JVM) for {accounts:,} accounts; `link` alone in a fresh process adds {(link_kib-base_kib)/1024:,.0f} MiB over reading the batch ({base_kib/1024:,.0f} MiB), i.e. {link_per_account:,.0f} B per account. Linear in accounts: 10M accounts x ({per_row:,.0f} + {link_per_account:,.0f}) B = {10e6*(per_row+link_per_account)/1e9:,.0f} GB on the driver, so either a driver of that size or a day linked in slices (per hour), or tighter `[profile]` bounds (prompt_samples and timestamps dominate the cell).")
 EOF
