@@ -1,0 +1,63 @@
+//! The matcher on names it was never developed on: `tests/data/fresh_names.csv` (real names of
+//! the same lists, written down after the matcher's tables were, and never used to tune it).
+//! The screening list is both files; queries are generated, as for the quality test, from the
+//! fresh entities only, all of them counted (there is no tune half here).
+//! `cargo run --release -p chokepoint-screen --example fresh [SEED...]`
+use chokepoint_core::NoProgress;
+use chokepoint_screen::eval::{build_eval_set, figures, flagged, load_eval_inputs};
+use chokepoint_screen::{MatchConfig, Screener};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+
+fn main() {
+    let dir = Path::new(DATA);
+    let (known, _) = load_eval_inputs(&dir.join("listed_names.csv")).expect("listed_names.csv");
+    let (fresh, natives) = load_eval_inputs(&dir.join("fresh_names.csv")).expect("fresh_names.csv");
+    let mut seeds: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    if seeds.is_empty() {
+        seeds.push(20_260_501);
+    }
+    let show = std::env::var("FRESH_MISSES").is_ok();
+    let all: Vec<_> = known.iter().chain(&fresh).cloned().collect();
+    let s = Screener::build(all, MatchConfig::default(), &NoProgress);
+    let mut by_kind: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let (mut qs_all, mut rs_all) = (Vec::new(), Vec::new());
+    for seed in seeds {
+        for q in build_eval_set(&fresh, &natives, seed) {
+            let r = s.screen(&q.name, q.country.as_deref());
+            let ok = flagged(&q, &r) == q.expected.is_some();
+            if !ok && show {
+                println!(
+                    "  {} {:?} {:?} -> {:?} {:.2}",
+                    q.kind, q.name, q.expected, r.decision, r.score
+                );
+            }
+            let e = by_kind.entry(q.kind.clone()).or_default();
+            e.0 += 1;
+            e.1 += usize::from(!ok);
+            qs_all.push(q);
+            rs_all.push(r);
+        }
+    }
+    let cross = |k: &str| matches!(k, "native-script" | "pinyin" | "romanisation");
+    let pick = |want: Option<bool>| {
+        let (q, r): (Vec<_>, Vec<_>) = qs_all
+            .iter()
+            .zip(&rs_all)
+            .filter(|(q, _)| want.is_none_or(|c| q.expected.is_none() || cross(&q.kind) == c))
+            .map(|(q, r)| (q.clone(), r.clone()))
+            .unzip();
+        figures(&q, &r, None)
+    };
+    println!("fresh names, all: {:?}", pick(None));
+    println!("fresh names, same-script: {:?}", pick(Some(false)));
+    println!("fresh names, cross-script: {:?}", pick(Some(true)));
+    for (k, (n, bad)) in by_kind {
+        println!("{k:>22}: {n:5} queries, {bad:3} wrong");
+    }
+}
