@@ -26,6 +26,9 @@ pub struct LabelledQuery {
     pub kind: String,
     /// 0 = tune half, 1 = holdout half.
     pub half: u8,
+    /// The list entry the query was made from (a variant or a look-alike of it); `None` for
+    /// the real unlisted organisations.
+    pub source: Option<String>,
 }
 
 /// A small deterministic generator (SplitMix64): the set must be the same on every machine.
@@ -271,6 +274,9 @@ const RU_SURNAMES: &[&str] = &[
     "Makarov",
     "Zakharov",
 ];
+/// Countries whose personal names are written surname first in the lists.
+const SURNAME_FIRST: &[&str] = &["CN", "HK", "MO", "TW", "KP", "KR", "VN"];
+
 const OTHER_SURNAMES: &[&str] = &[
     "Rahimi",
     "Karimi",
@@ -934,6 +940,19 @@ pub fn build_eval_set(
         .flat_map(|e| [acronym(&e.name, false), acronym(&e.name, true)])
         .flatten()
         .collect();
+    // The core words of every name of every entry: a would-be look-alike that holds all of one
+    // of them names that party, whichever entry it was made from (`Harbin Engineering
+    // University Institute of Bosch` names `Harbin Engineering University`), and is left out.
+    let party_names: Vec<std::collections::BTreeSet<String>> = entries
+        .iter()
+        .flat_map(|e| std::iter::once(&e.name).chain(&e.aliases))
+        .map(|n| core_words(n))
+        .filter(|c| !c.is_empty())
+        .collect();
+    let names_a_party = |candidate: &str| {
+        let c = core_words(candidate);
+        party_names.iter().any(|n| n.is_subset(&c))
+    };
     let mut push = |out: &mut Vec<LabelledQuery>,
                     e: &ListEntry,
                     name: String,
@@ -959,6 +978,7 @@ pub fn build_eval_set(
             },
             kind: kind.to_string(),
             half: half_of(&e.list_id),
+            source: Some(e.list_id.clone()),
         });
     };
     for e in entries {
@@ -1094,11 +1114,24 @@ pub fn build_eval_set(
                 } else {
                     OTHER_SURNAMES
                 };
+                // Chinese and Korean names put the surname first (`Ri Pyong Chol`).
+                let at = if e
+                    .countries
+                    .iter()
+                    .any(|c| SURNAME_FIRST.contains(&c.as_str()))
+                {
+                    0
+                } else {
+                    ws.len() - 1
+                };
                 for _ in 0..4 {
                     let mut t = ws.clone();
-                    let last = t.len() - 1;
-                    t[last] = rng.pick(pool).to_string();
-                    if t != ws && !names_the_party(&t.join(" "), e) {
+                    t[at] = rng.pick(pool).to_string();
+                    // A surname one letter away from the name's word (`Chol` / `Choi`) makes
+                    // a misspelling of the party, not another person.
+                    let near =
+                        strsim::levenshtein(&t[at].to_lowercase(), &ws[at].to_lowercase()) <= 1;
+                    if !near && !names_a_party(&t.join(" ")) {
                         push(
                             &mut out,
                             e,
@@ -1135,7 +1168,7 @@ pub fn build_eval_set(
                     // the look-alike in another word order
                     t.rotate_left(1);
                 }
-                if brand_unlisted && !names_the_party(&t.join(" "), e) {
+                if brand_unlisted && !names_a_party(&t.join(" ")) {
                     push(&mut out, e, t.join(" "), false, "lookalike-brand", k == 0);
                 }
                 let mut t = ws.clone();
@@ -1145,7 +1178,7 @@ pub fn build_eval_set(
                 while list_words.contains(&t[i].to_lowercase()) {
                     t[i] = coined_chinese_word(&mut rng);
                 }
-                if names_the_party(&t.join(" "), e) {
+                if names_a_party(&t.join(" ")) {
                     continue;
                 }
                 if k == 2 {
@@ -1174,6 +1207,7 @@ pub fn build_eval_set(
             expected: None,
             kind: "unlisted-org".into(),
             half: (i % 2) as u8,
+            source: None,
         });
     }
     out
@@ -1335,6 +1369,46 @@ mod tests {
         // Legal forms and function words do not count.
         let e = entry("2", "Joint Stock Company Rosoboronexport", &[]);
         assert!(names_the_party("Rosoboronexport LLC", &e));
+    }
+
+    #[test]
+    fn look_alikes_name_no_listed_party_and_surnames_go_where_they_stand() {
+        let mut ri = entry("p", "Ri Pyong Chol", &[]);
+        ri.kind = "individual".into();
+        ri.countries = vec!["KP".into()];
+        let entries = vec![
+            entry("1", "Harbin Engineering University", &[]),
+            entry(
+                "2",
+                "Harbin Engineering University Institute of Underwater Acoustics",
+                &[],
+            ),
+            ri,
+        ];
+        let natives = std::collections::HashMap::new();
+        for seed in 1..20 {
+            let qs = build_eval_set(&entries, &natives, seed);
+            for q in qs.iter().filter(|q| q.kind.starts_with("lookalike-")) {
+                // A look-alike of entry 2 that keeps `Harbin Engineering University` names
+                // entry 1: it must not be in the set as unlisted.
+                let w = core_words(&q.name);
+                assert!(
+                    !["harbin", "engineering", "university"]
+                        .iter()
+                        .all(|x| w.contains(*x)),
+                    "{q:?}"
+                );
+                if q.kind == "lookalike-surname" {
+                    // The surname (first, for a Korean name) is replaced, never to a word one
+                    // letter away.
+                    let t: Vec<&str> = q.name.split_whitespace().collect();
+                    assert_eq!(&t[1..], &["Pyong", "Chol"], "{q:?}");
+                    assert!(strsim::levenshtein(&t[0].to_lowercase(), "ri") > 1, "{q:?}");
+                }
+                assert!(q.source.is_some());
+            }
+            assert!(qs.iter().any(|q| q.kind == "lookalike-surname"));
+        }
     }
 
     #[test]
