@@ -842,6 +842,7 @@ fn core_words(name: &str) -> std::collections::BTreeSet<String> {
 /// Whether a would-be look-alike still names the listed party: it holds every word of one of
 /// the entry's names or aliases (`Nicolas Maduro Park` holds the alias `Nicolas Maduro`).
 /// Such a query is not a look-alike and is left out of the set.
+#[cfg(test)]
 fn names_the_party(candidate: &str, e: &ListEntry) -> bool {
     let c = core_words(candidate);
     std::iter::once(&e.name)
