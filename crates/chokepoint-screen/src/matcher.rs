@@ -164,6 +164,19 @@ struct PTok {
     weight: f32,
     /// A province or city ([`crate::normalize::CHINESE_PLACES`]).
     place: bool,
+    /// A word of the normaliser's vocabulary (a listed word, a generic word, a place): a place
+    /// never matches such a word approximately (`changjiang` is not `changxin`).
+    known: bool,
+    /// Generic vocabulary or a country word of the tables (`technology`, `group`, `china`, a
+    /// legal-form or organisation-kind word).
+    generic: bool,
+}
+
+/// Whether two tokens may match approximately: a place against another known word may not
+/// (the Yangtze, `changjiang`, is not `ChangXin`), a place against an unknown word (a typo,
+/// `shenzen`) or another place may.
+fn may_match_approximately(t: &PTok, u: &PTok) -> bool {
+    t.place == u.place || !(if t.place { u.known } else { t.known })
 }
 
 /// A name (list name, alias or query) ready to compare.
@@ -956,6 +969,10 @@ impl Screener {
                     self.weight(&t.text)
                 },
                 place: self.normalizer.is_place(&t.text),
+                known: self.normalizer.is_vocabulary_word(&t.text),
+                generic: self.normalizer.is_canonical_word(&t.text)
+                    || self.normalizer.is_legal_word(&t.text)
+                    || ORGANISATION_KIND_WORDS.contains(&t.text.as_str()),
                 text: t.text.clone(),
                 script: t.script,
             })
@@ -1395,10 +1412,28 @@ impl Screener {
             unmatched_place(&q.tokens, &q_best),
             unmatched_place(&e.tokens, &e_best),
         );
+        // Generic words on one side only (`云从科技集团` against `Guangzhou Yuncong Information
+        // Technology`: Chinese names add or drop `集团`, `信息`) weigh half when every
+        // distinctive word of both names is accounted for and one matched exactly: never when a
+        // distinctive word is left over (a look-alike replaces a name's distinctive word).
+        let distinctive = |t: &PTok| !t.generic && !t.place;
+        let all_distinctive_matched = |toks: &[PTok], best: &[f32]| {
+            toks.iter()
+                .zip(best)
+                .all(|(t, b)| !distinctive(t) || *b > 0.0)
+        };
+        let generic_omissions = all_distinctive_matched(&q.tokens, &q_best)
+            && all_distinctive_matched(&e.tokens, &e_best)
+            && q.tokens
+                .iter()
+                .zip(&q_best)
+                .any(|(t, b)| distinctive(t) && *b >= 1.0);
         let cover = |toks: &[PTok], best: &[f32], other_place: bool| {
             let weight = |t: &PTok, b: f32| {
                 if t.place && b <= 0.0 && !other_place {
                     t.weight * OMITTED_PLACE_FACTOR
+                } else if t.generic && b <= 0.0 && generic_omissions {
+                    t.weight * OMITTED_GENERIC_FACTOR
                 } else {
                     t.weight
                 }
@@ -1536,6 +1571,9 @@ fn best_per_token(
             if taken.get(j).copied().unwrap_or(false) && !exact.get(i).copied().unwrap_or(false) {
                 continue;
             }
+            if !may_match_approximately(t, u) {
+                continue;
+            }
             let s = sim(Side::Tok(i), Side::Tok(j));
             if s > best[i] {
                 best[i] = s;
@@ -1552,6 +1590,8 @@ fn best_per_token(
                     continue;
                 }
                 let s = sim(Side::Tok(i), Side::Pair(j));
+                // A place matches two joined words only exactly (`shen zhen`).
+                let s = if t.place && s < 1.0 { 0.0 } else { s };
                 if s > best[i] {
                     best[i] = s;
                     note(&mut to, i, pair);
@@ -1565,7 +1605,7 @@ fn best_per_token(
             continue;
         }
         for (j, u) in b.tokens.iter().enumerate() {
-            if u.text.len() < 4 {
+            if u.text.len() < 4 || u.place {
                 continue;
             }
             let s = sim(Side::Pair(i), Side::Tok(j));
@@ -1582,6 +1622,10 @@ fn best_per_token(
 
 /// How much a place left out on one side only weighs (see [`Screener::score`]).
 const OMITTED_PLACE_FACTOR: f32 = 0.25;
+
+/// How much a generic word on one side only weighs when every distinctive word is matched
+/// (see [`Screener::score`]).
+const OMITTED_GENERIC_FACTOR: f32 = 0.5;
 
 /// Similarity credited to a short word that is the initials of consecutive words.
 const INITIALS_SIMILARITY: f32 = 0.9;
@@ -1848,6 +1892,8 @@ mod tests {
                     script: t.script,
                     weight: 1.0,
                     place: false,
+                    known: false,
+                    generic: false,
                 })
                 .collect();
             acronyms(&initials(&toks), raw, &n).contains(&a.to_string())

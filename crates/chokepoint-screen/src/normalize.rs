@@ -737,6 +737,27 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("sheji", "design"),
 ];
 
+/// Ordinary Chinese words and geographic names (pinyin words after segmentation) that English
+/// names of organisations translate rather than transliterate: `长江` is the Yangtze, `曙光`
+/// dawn, `线程` thread. Unlike [`TRANSLATIONS`] they are distinctive in a name, so their English
+/// words are not generic: they weigh what their rarity says. General vocabulary only, never a
+/// particular party's name.
+pub const NAME_WORDS: &[(&str, &str)] = &[
+    // Rivers, seas, mountains and landmarks with a conventional English name.
+    ("changjiang", "yangtze"),
+    ("huanghe", "yellow river"),
+    ("zhujiang", "pearl river"),
+    ("huanghai", "yellow sea"),
+    ("changcheng", "great wall"),
+    // Ordinary words.
+    ("shuguang", "dawn"),
+    ("yinhe", "galaxy"),
+    ("xiancheng", "thread"),
+    ("hongqi", "red flag"),
+    ("weilai", "future"),
+    ("xianfeng", "pioneer"),
+];
+
 /// Multi-word expressions of organisation names that say the same thing in different words,
 /// mapped to one canonical token, on both sides of every comparison (after the canonical
 /// generic words, function words skipped): the many English renderings of 工业大学 / 理工大学 /
@@ -849,6 +870,53 @@ struct RawToken {
     /// A Hangul syllable that starts a written word (Korean separates words with spaces, so a
     /// syllable run never crosses one).
     word_start: bool,
+    /// Another reading of a polyphonic Chinese character ([`POLYPHONES`]): `长` is `zhang`
+    /// (grow) in the transliteration table but `chang` (long) in `长江`, `长沙`.
+    alt: Option<&'static str>,
+}
+
+/// Chinese characters with two common readings, and the reading that the transliteration
+/// table (`any_ascii`) does not give. Segmentation (step 5) tries the other reading where it
+/// forms a known word (`厦门` `sha men` → `xiamen`, `长江` → `changjiang`, `重庆` → `chongqing`,
+/// `银行` → `yinhang`). General: characters, never names.
+pub const POLYPHONES: &[(char, &[&str])] = &[
+    ('长', &["chang", "zhang"]),
+    ('厦', &["xia", "sha"]),
+    ('重', &["chong", "zhong"]),
+    ('行', &["hang", "xing"]),
+    ('乐', &["le", "yue"]),
+    ('藏', &["zang", "cang"]),
+    ('朝', &["chao", "zhao"]),
+    ('传', &["chuan", "zhuan"]),
+    ('都', &["du", "dou"]),
+    ('单', &["dan", "shan"]),
+    ('会', &["hui", "kuai"]),
+    ('调', &["diao", "tiao"]),
+    ('曾', &["zeng", "ceng"]),
+    ('解', &["jie", "xie"]),
+    ('省', &["sheng", "xing"]),
+    ('系', &["xi", "ji"]),
+    ('大', &["da", "dai"]),
+    ('强', &["qiang", "jiang"]),
+    ('还', &["hai", "huan"]),
+    ('石', &["shi", "dan"]),
+    ('参', &["can", "shen"]),
+    ('差', &["cha", "chai"]),
+    ('薄', &["bo", "bao"]),
+    ('盛', &["sheng", "cheng"]),
+    ('沈', &["shen", "chen"]),
+    ('尉', &["wei", "yu"]),
+    ('蔚', &["wei", "yu"]),
+    ('查', &["cha", "zha"]),
+    ('仇', &["chou", "qiu"]),
+    ('区', &["qu", "ou"]),
+];
+
+/// The other reading of a polyphonic character (see [`POLYPHONES`]), given the reading the
+/// transliteration table gave.
+fn polyphone_alt(c: char, reading: &str) -> Option<&'static str> {
+    let (_, readings) = POLYPHONES.iter().find(|(p, _)| *p == c)?;
+    readings.iter().copied().find(|r| *r != reading)
 }
 
 /// Steps 1–3: NFKC, lower case, transliteration, punctuation, single-letter runs.
@@ -871,6 +939,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
                 script,
                 syllable: false,
                 word_start: false,
+                alt: None,
                 skeleton: if script == Script::Arabic {
                     skeleton
                 } else {
@@ -900,6 +969,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
                     syllable: false,
                     skeleton: String::new(),
                     word_start: false,
+                    alt: None,
                 });
                 continue;
             }
@@ -916,6 +986,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
             let t: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
             if !t.is_empty() {
                 out.push(RawToken {
+                    alt: polyphone_alt(c, &t),
                     text: t,
                     script,
                     syllable: true,
@@ -984,6 +1055,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
                     syllable: false,
                     skeleton: String::new(),
                     word_start: false,
+                    alt: None,
                 });
                 i = j;
                 continue;
@@ -1262,7 +1334,7 @@ impl Normalizer {
         generic.dedup();
         n.generic_words = generic;
         let mut translations = HashMap::default();
-        for (word, english) in TRANSLATIONS {
+        for (word, english) in TRANSLATIONS.iter().chain(NAME_WORDS) {
             let key: String = if word.is_ascii() {
                 n.vocabulary.insert(word.to_string());
                 word.to_string()
@@ -1288,7 +1360,12 @@ impl Normalizer {
             .iter()
             .map(|(c, _)| c.to_string())
             .chain(STEMS.iter().map(|(_, c)| n.canonical(c).to_string()))
-            .chain(n.translations.values().flatten().cloned())
+            .chain(TRANSLATIONS.iter().flat_map(|(_, english)| {
+                english
+                    .split_whitespace()
+                    .map(|w| n.canonical(w).to_string())
+                    .collect::<Vec<_>>()
+            }))
             .filter(|w| !PLACE_CANONICALS.contains(&w.as_str()))
             .collect();
         for w in ["and", "of", "the"] {
@@ -1303,6 +1380,12 @@ impl Normalizer {
     /// document frequencies do not make `information` or `group` count like a distinctive word.
     pub fn is_generic(&self, word: &str) -> bool {
         self.generic.contains(word)
+    }
+
+    /// Whether a word is in the segmentation vocabulary (generic words, places and, once the
+    /// matcher extended it, the list's own words).
+    pub fn is_vocabulary_word(&self, word: &str) -> bool {
+        self.vocabulary.contains(word)
     }
 
     /// Whether a word is a Chinese province or city ([`CHINESE_PLACES`]).
@@ -1432,6 +1515,7 @@ impl Normalizer {
                             syllable: false,
                             skeleton: String::new(),
                             word_start: false,
+                            alt: None,
                         });
                     }
                 }
@@ -1466,36 +1550,58 @@ impl Normalizer {
     /// Returns the pieces with whether each is a known word.
     fn segment(&self, run: &[RawToken]) -> Vec<(String, bool)> {
         let n = run.len();
-        // best[i]: (unknown syllables, words) of the best segmentation of run[..i], and the
-        // length of its last piece.
-        let mut best: Vec<((usize, usize), usize)> = vec![((usize::MAX, usize::MAX), 0); n + 1];
-        best[0] = ((0, 0), 0);
+        // best[i]: (unknown syllables, words) of the best segmentation of run[..i], the length
+        // of its last piece and that piece's text (a polyphonic character may read otherwise).
+        let mut best: Vec<((usize, usize), usize, String)> =
+            vec![((usize::MAX, usize::MAX), 0, String::new()); n + 1];
+        best[0] = ((0, 0), 0, String::new());
+        // The readings of the piece run[i..i + len]: the table's, and with the other reading
+        // of polyphonic characters (at most a few).
+        let mut readings: Vec<String> = Vec::with_capacity(4);
+        let mut next: Vec<String> = Vec::with_capacity(4);
         for i in 0..n {
-            let ((unknown, words), _) = best[i];
+            let ((unknown, words), _, _) = best[i];
             if unknown == usize::MAX {
                 continue;
             }
-            let mut piece = String::new();
+            readings.clear();
+            readings.push(String::new());
             for len in 1..=self.max_syllables.min(n - i) {
-                piece.push_str(&run[i + len - 1].text);
-                let known = self.vocabulary.contains(&piece);
-                if !known && len > 1 {
+                let t = &run[i + len - 1];
+                next.clear();
+                for r in &readings {
+                    next.push(format!("{r}{}", t.text));
+                    if let Some(a) = t.alt {
+                        if next.len() < 8 {
+                            next.push(format!("{r}{a}"));
+                        }
+                    }
+                }
+                std::mem::swap(&mut readings, &mut next);
+                let known = readings.iter().find(|r| self.vocabulary.contains(*r));
+                if known.is_none() && len > 1 {
                     continue;
                 }
-                let cost = (unknown + usize::from(!known), words + 1);
+                let cost = (unknown + usize::from(known.is_none()), words + 1);
                 if cost < best[i + len].0 {
-                    best[i + len] = (cost, len);
+                    let text = known.unwrap_or(&readings[0]).clone();
+                    best[i + len] = (cost, len, text);
                 }
             }
         }
         let mut pieces = Vec::new();
         let mut end = n;
         while end > 0 {
-            let len = best[end].1.max(1);
-            let word: String = run[end - len..end]
-                .iter()
-                .map(|t| t.text.as_str())
-                .collect();
+            let (_, len, ref text) = best[end];
+            let len = len.max(1);
+            let word = if text.is_empty() {
+                run[end - len..end]
+                    .iter()
+                    .map(|t| t.text.as_str())
+                    .collect()
+            } else {
+                text.clone()
+            };
             let known = self.vocabulary.contains(&word);
             pieces.push((word, known));
             end -= len;
@@ -1580,6 +1686,29 @@ impl Normalizer {
                 end += 1;
             }
             let run = &toks[i..end];
+            // `shi` (市, city) or `sheng` (省, province) after a place written in pinyin
+            // (`Xia Men Shi`): an administrative suffix, as 市 and 省 are in characters.
+            let kept: Vec<RawToken>;
+            let run = if run.iter().skip(2).any(|t| t.text == "shi" || t.text == "sheng") {
+                kept = run
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, t)| {
+                        !((t.text == "shi" || t.text == "sheng")
+                            && (2..=3).any(|len| {
+                                *k >= len && {
+                                    let place: String =
+                                        run[k - len..*k].iter().map(|t| t.text.as_str()).collect();
+                                    self.places.contains(&place)
+                                }
+                            }))
+                    })
+                    .map(|(_, t)| t.clone())
+                    .collect();
+                &kept[..]
+            } else {
+                run
+            };
             let run_script = toks[i].script;
             if let Some(surname) = korean_surname(run, &self.vocabulary) {
                 // A three-syllable Korean word starting with a surname is a person's name:
