@@ -447,7 +447,7 @@ thread_local! {
 const SHORT_QUERY_LETTERS: usize = 5;
 
 /// Particles: little weight, no blocking key, not part of initials (`al-Assad`, `bin`).
-const STOP: &[&str] = &["and", "of", "the", "al", "el", "bin", "ibn"];
+const STOP: &[&str] = &["and", "of", "the", "al", "el", "bin", "ibn", "imeni"];
 
 /// How much a substituted distinctive word (unmatched on both sides, scaled by its weight
 /// relative to the rarest word) lowers the name score.

@@ -350,7 +350,9 @@ pub const STEMS: &[(&str, &str)] = &[
     ("rossiisk", "russia"),
     ("rossiysk", "russia"),
     ("moskovsk", "moscow"),
+    ("tekhnologichesk", "technology"),
     ("tekhnologi", "technology"),
+    ("spetsialn", "special"),
     ("tekhnichesk", "technical"),
     ("universitet", "university"),
     ("institut", "institute"),
@@ -999,7 +1001,15 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
         }
         prev_script = script;
         if c.is_alphanumeric() || (script == Script::Arabic && !c.is_whitespace()) {
-            let t = any_ascii::any_ascii(c.encode_utf8(&mut buf)).to_ascii_lowercase();
+            // The háček letters of Slavic scientific transliteration and Czech, Croatian,
+            // Latvian... sound as English writes `ch`, `sh`, `zh` (`texničeskij`, `Šostka`):
+            // written so, not reduced to `c`, `s`, `z`.
+            let t = match c {
+                'č' | 'ć' => "ch".to_string(),
+                'š' | 'ś' => "sh".to_string(),
+                'ž' | 'ź' => "zh".to_string(),
+                _ => any_ascii::any_ascii(c.encode_utf8(&mut buf)).to_ascii_lowercase(),
+            };
             let letters: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
             if letters.is_empty() {
                 // A letter with no ASCII rendering (Arabic combining marks, tatweel): part of
@@ -1632,6 +1642,38 @@ impl Normalizer {
             .map(|(_, _, c)| *c)
     }
 
+    /// The canonical generic word of a word written in another romanisation of Russian than
+    /// the pipeline's (scientific or German, see [`respell_russian`]): both respellings are
+    /// looked up in [`SYNONYMS`] and [`STEMS`], as they are and folded. Words of four letters
+    /// or more, never pinyin.
+    fn respelt_generic(&self, w: &str) -> Option<String> {
+        if w.len() < 4
+            || !w.is_ascii()
+            || is_pinyin_word(w)
+            || self.is_known(w)
+            || self.is_canonical_word(w)
+        {
+            // Never an English word of the tables (`central` is not `tsentral`).
+            return None;
+        }
+        for system in [Romanisation::Scientific, Romanisation::German] {
+            let r = respell_russian(w, system, false);
+            if r == w {
+                continue;
+            }
+            let folded = fold_russian_romanisation(&r);
+            for x in std::iter::once(r.as_str()).chain(folded.as_deref()) {
+                if let Some(c) = self.synonyms.get(x) {
+                    return Some(c.clone());
+                }
+                if let Some(c) = stem_canonical(x) {
+                    return Some(self.canonical(c).to_string());
+                }
+            }
+        }
+        None
+    }
+
     /// The canonical form of a word (itself when it has no synonym).
     pub fn canonical<'a>(&'a self, word: &'a str) -> &'a str {
         self.synonyms.get(word).map(|s| s.as_str()).unwrap_or(word)
@@ -1772,12 +1814,28 @@ impl Normalizer {
                 } else if let Some(c) = self.misspelt_generic(&t.text) {
                     // `inrdustries` -> `industry`: a typo must not hide a generic word.
                     t.text = c.to_string();
+                } else if let Some(c) = (!t.syllabic && t.script == Script::Latin)
+                    .then(|| self.respelt_generic(&t.text))
+                    .flatten()
+                {
+                    // `texnologij` (scientific), `centr`, `inwestizij` (German) -> the
+                    // generic word their BGN/PCGN spelling is.
+                    t.text = c;
                 } else if let Some(c) = self.stem_by_sound(&t.text, t.syllabic) {
                     // `raswedywatelnoe` (German romanisation) -> `intelligence`.
                     t.text = self.canonical(c).to_string();
-                } else if !t.syllabic {
-                    if let Some(f) = fold_russian_romanisation(&t.text) {
+                } else if !t.syllabic && matches!(t.script, Script::Latin | Script::Cyrillic) {
+                    // A distinctive word in another romanisation is respelt the pipeline's
+                    // way, letters only (`Moskowskij` -> `moskovsky`), then folded; never a word the tables
+                    // or the list know as it is (`moscow`).
+                    let respelt = romanisation_of(&t.text)
+                        .filter(|_| !self.is_known(&t.text) && !self.is_canonical_word(&t.text))
+                        .map(|r| respell_russian(&t.text, r, true));
+                    let base = respelt.as_deref().unwrap_or(&t.text);
+                    if let Some(f) = fold_russian_romanisation(base) {
                         t.text = f;
+                    } else if let Some(r) = respelt {
+                        t.text = r;
                     }
                 }
             }
@@ -1790,12 +1848,102 @@ impl Normalizer {
     }
 }
 
+/// The romanisation systems of Russian other than the pipeline's BGN/PCGN-like one that a
+/// Latin word may be written in (see [`respell_russian`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Romanisation {
+    /// Scientific / ISO 9: х `x`, ц `c`, й `j`, я `ja`, ю `ju` (ч ш ж with háček, already
+    /// `ch` `sh` `zh` here).
+    Scientific,
+    /// German (Duden): в `w`, х `ch`, ч `tsch`, ш and ж `sch`, щ `schtsch`, ц `z`, й `j`.
+    German,
+}
+
+/// The system a Latin word looks romanised in, from letters the pipeline's romanisation never
+/// writes: `sch`, or a `w` inside a word with another Russian mark (German); a final `-ij`/`-yj`
+/// or a `j` between a consonant and a vowel (scientific). Words of six letters or more; `None`
+/// for most words (English, BGN/PCGN, pinyin, `Dawning`, `Mujahideen`). An `x` alone is no
+/// sign (`Alexander`).
+fn romanisation_of(w: &str) -> Option<Romanisation> {
+    let b = w.as_bytes();
+    if b.len() < 6 || !w.is_ascii() || is_pinyin_word(w) {
+        return None;
+    }
+    let vowel = |c: u8| b"aeiouy".contains(&c);
+    // й at the end (`-ij`, `-yj`), or я ю е ё after a consonant (`prjamych`), not in `dj`
+    // nor before `i` (pinyin `jin`, `jia`, misspelt: `Tlanjin`).
+    let scientific = w.ends_with("ij")
+        || w.ends_with("yj")
+        || b.windows(3).any(|x| {
+            !vowel(x[0]) && x[0] != b'd' && x[1] == b'j' && b"aeou".contains(&x[2])
+        });
+    // в as `w` inside a word with another mark of Russian (`Moskowskij`), not alone
+    // (`Dawning`, a misspelt `Motcow`).
+    let german_w = b[1..].contains(&b'w') && scientific;
+    if w.contains("sch") || german_w {
+        Some(Romanisation::German)
+    } else if scientific {
+        Some(Romanisation::Scientific)
+    } else {
+        None
+    }
+}
+
+/// A Russian word written in another romanisation (see [`Romanisation`]) respelt the way the
+/// pipeline romanises Cyrillic (BGN/PCGN-like): `texnologij` → `tekhnologiy`, `inwestizij` →
+/// `investitsiy`, `technitscheskij` → `tekhnicheskiy`, `prjamych` → `pryamykh`. Letter rules
+/// only, no vocabulary: in both systems `j` inside a word before or after a vowel is `y`, `ych` at the end
+/// (`-ых`, ч never follows ы) is `ykh`; scientific `x` is `kh` and `c` (not in `ch`) `ts`;
+/// German `schtsch` is `shch`, `tsch` `ch`, `sch` `sh`, `ch` `kh`, `w` `v`, `z` `ts`. With
+/// `letters_only` the rules that turn a letter into another sound class (`x`, `c`, `z`, `ch` to
+/// `kh`/`ts`) are left out: for distinctive words, where a typo may have put the `j` or `w`
+/// that reads as another romanisation.
+fn respell_russian(w: &str, system: Romanisation, letters_only: bool) -> String {
+    let b = w.as_bytes();
+    let vowel = |c: u8| b"aeiouy".contains(&c);
+    let mut out = String::with_capacity(w.len() + 4);
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &b[i..];
+        let prev = if i > 0 { b[i - 1] } else { b' ' };
+        let (text, adv): (&str, usize) = match system {
+            Romanisation::German if rest.starts_with(b"schtsch") => ("shch", 7),
+            Romanisation::German if rest.starts_with(b"tsch") => ("ch", 4),
+            Romanisation::German if rest.starts_with(b"sch") => ("sh", 3),
+            Romanisation::German if !letters_only && rest.starts_with(b"ch") => ("kh", 2),
+            Romanisation::German if rest[0] == b'w' => ("v", 1),
+            Romanisation::German if !letters_only && rest[0] == b'z' => ("ts", 1),
+            Romanisation::Scientific if rest.starts_with(b"ch") => ("ch", 2),
+            Romanisation::Scientific if rest.starts_with(b"ck") => ("k", 2),
+            Romanisation::Scientific if !letters_only && rest[0] == b'x' => ("kh", 1),
+            Romanisation::Scientific if !letters_only && rest[0] == b'c' => ("ts", 1),
+            _ if rest == b"ych" => ("ykh", 3),
+            _ if rest[0] == b'j'
+                && i > 0
+                && prev != b'd'
+                && (vowel(prev) || rest.get(1).is_none_or(|&c| vowel(c))) =>
+            {
+                ("y", 1)
+            }
+            _ => {
+                out.push(rest[0] as char);
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(text);
+        i += adv;
+    }
+    out
+}
+
 /// Russian words romanised by different systems, folded to one spelling: a leading `iu`, `ia`,
 /// `ie`, `io` (ICAO) becomes `yu`, `ya`, `ye`, `yo` (BGN/PCGN); the adjective endings of `-ский`
 /// in any case and romanisation (`-skij`, `-skiy`, `-skii`, `-skogo`, `-skaya`, `-skoe`...)
 /// become `-sky` (`Kasperskogo` -> `kaspersky`); a final `-ij`, `-iy`, `-ii`, `-yj`, `-yy`, `-yi`
 /// (й after и or ы) becomes `-y` (`Iurii` -> `yury`, `Dmitriy` -> `dmitry`). Words of five
-/// letters or more that are not pinyin; `None` when nothing changes.
+/// letters or more that are not pinyin; `None` when nothing changes. `ye` after a vowel
+/// (BGN/PCGN е) becomes `e`, as other systems write it.
 fn fold_russian_romanisation(w: &str) -> Option<String> {
     const LEADS: &[&str] = &["iu", "ia", "ie", "io"];
     const ENDS: &[&str] = &[
@@ -1804,7 +1952,9 @@ fn fold_russian_romanisation(w: &str) -> Option<String> {
     ];
     // Cheap test first: most words have nothing to fold.
     if w.len() < 5
-        || !(LEADS.iter().any(|l| w.starts_with(l)) || ENDS.iter().any(|e| w.ends_with(e)))
+        || !(LEADS.iter().any(|l| w.starts_with(l))
+            || ENDS.iter().any(|e| w.ends_with(e))
+            || w.contains("ye"))
         || !w.is_ascii()
         || is_pinyin_word(w)
     {
@@ -1818,6 +1968,15 @@ fn fold_russian_romanisation(w: &str) -> Option<String> {
             s.replace_range(..2, to);
             break;
         }
+    }
+    // BGN/PCGN writes е after a vowel `ye`, other systems `e`: `Mashinostroyeniya` ->
+    // `mashinostroeniya`.
+    if s.contains("ye") {
+        let b = s.as_bytes();
+        s = (0..b.len())
+            .filter(|&k| !(b[k] == b'y' && k > 0 && b"aeiou".contains(&b[k - 1]) && b.get(k + 1) == Some(&b'e')))
+            .map(|k| b[k] as char)
+            .collect();
     }
     const SKY: &[&str] = &[
         "skogo", "skaya", "skaia", "skaja", "skoye", "skoe", "skoi", "skoy", "skij", "skiy",
