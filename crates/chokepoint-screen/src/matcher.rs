@@ -957,24 +957,28 @@ impl Screener {
         let tokens: Vec<PTok> = norm
             .tokens
             .iter()
-            .map(|t| PTok {
-                phon: if t.skeleton.is_empty() {
-                    phonetic_key(&t.text)
-                } else {
-                    t.skeleton.clone()
-                },
-                weight: if STOP.contains(&t.text.as_str()) {
+            .map(|t| {
+                let weight = if STOP.contains(&t.text.as_str()) {
                     0.2
                 } else {
                     self.weight(&t.text)
-                },
-                place: self.normalizer.is_place(&t.text),
-                known: self.normalizer.is_vocabulary_word(&t.text),
-                generic: self.normalizer.is_canonical_word(&t.text)
-                    || self.normalizer.is_legal_word(&t.text)
-                    || ORGANISATION_KIND_WORDS.contains(&t.text.as_str()),
-                text: t.text.clone(),
-                script: t.script,
+                };
+                PTok {
+                    phon: if t.skeleton.is_empty() {
+                        phonetic_key(&t.text)
+                    } else {
+                        t.skeleton.clone()
+                    },
+                    weight,
+                    place: self.normalizer.is_place(&t.text),
+                    known: self.normalizer.is_vocabulary_word(&t.text),
+                    // Legal-form and organisation-kind words weigh `LEGAL_WORD_WEIGHT` (see
+                    // `compute_weight`); particles (`of`) are not generic words.
+                    generic: weight == LEGAL_WORD_WEIGHT
+                        || self.normalizer.is_canonical_word(&t.text),
+                    text: t.text.clone(),
+                    script: t.script,
+                }
             })
             .collect();
         let pairs = tokens

@@ -1578,16 +1578,19 @@ impl Normalizer {
             readings.push(String::new());
             for len in 1..=self.max_syllables.min(n - i) {
                 let t = &run[i + len - 1];
-                next.clear();
-                for r in &readings {
-                    next.push(format!("{r}{}", t.text));
-                    if let Some(a) = t.alt {
-                        if next.len() < 8 {
-                            next.push(format!("{r}{a}"));
+                match t.alt {
+                    None => readings.iter_mut().for_each(|r| r.push_str(&t.text)),
+                    Some(a) => {
+                        next.clear();
+                        for r in &readings {
+                            next.push(format!("{r}{}", t.text));
+                            if next.len() < 8 {
+                                next.push(format!("{r}{a}"));
+                            }
                         }
+                        std::mem::swap(&mut readings, &mut next);
                     }
                 }
-                std::mem::swap(&mut readings, &mut next);
                 let known = readings.iter().find(|r| self.vocabulary.contains(*r));
                 if known.is_none() && len > 1 {
                     continue;
@@ -1647,11 +1650,14 @@ impl Normalizer {
     /// looked up in [`SYNONYMS`] and [`STEMS`], as they are and folded. Words of four letters
     /// or more, never pinyin.
     fn respelt_generic(&self, w: &str) -> Option<String> {
+        // Only words with a letter the respellings change (most words have none).
+        let changes = |c: &u8| b"jxcwz".contains(c) || *c == b'h';
         if w.len() < 4
             || !w.is_ascii()
-            || is_pinyin_word(w)
+            || !w.as_bytes().iter().any(changes)
             || self.is_known(w)
             || self.is_canonical_word(w)
+            || is_pinyin_word(w)
         {
             // Never an English word of the tables (`central` is not `tsentral`).
             return None;
@@ -1866,7 +1872,7 @@ enum Romanisation {
 /// sign (`Alexander`).
 fn romanisation_of(w: &str) -> Option<Romanisation> {
     let b = w.as_bytes();
-    if b.len() < 6 || !w.is_ascii() || is_pinyin_word(w) {
+    if b.len() < 6 || !w.is_ascii() || !(b.contains(&b'j') || w.contains("sch")) {
         return None;
     }
     let vowel = |c: u8| b"aeiouy".contains(&c);
@@ -1880,7 +1886,9 @@ fn romanisation_of(w: &str) -> Option<Romanisation> {
     // в as `w` inside a word with another mark of Russian (`Moskowskij`), not alone
     // (`Dawning`, a misspelt `Motcow`).
     let german_w = b[1..].contains(&b'w') && scientific;
-    if w.contains("sch") || german_w {
+    if (!w.contains("sch") && !german_w && !scientific) || is_pinyin_word(w) {
+        None
+    } else if w.contains("sch") || german_w {
         Some(Romanisation::German)
     } else if scientific {
         Some(Romanisation::Scientific)
