@@ -465,6 +465,7 @@ const ORGANISATION_KIND_WORDS: &[&str] = &[
     "concern",
     "enterprise",
     "npo",
+    "vpk",
     "npp",
     "nii",
     "tsnii",

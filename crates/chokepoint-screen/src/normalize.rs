@@ -1509,7 +1509,13 @@ impl Normalizer {
             for i in 2..=w.len() - 2 {
                 let (l, r) = w.split_at(i);
                 let ok_len = |x: &str| x.len() >= 4 || FUNCTION_WORDS.contains(&x);
-                if ok_len(l) && ok_len(r) && self.is_known(l) && self.is_known(r) {
+                // A short generic word may end the run (`KasperskyLab`).
+                let short_generic = r.len() == 3 && self.synonyms.contains_key(r);
+                if ok_len(l)
+                    && (ok_len(r) || short_generic)
+                    && self.is_known(l)
+                    && self.is_known(r)
+                {
                     let m = l.len().min(r.len());
                     if best.is_none_or(|b| m > b.min(w.len() - b)) {
                         best = Some(i);
@@ -1646,12 +1652,12 @@ impl Normalizer {
     }
 
     /// The canonical generic word of a word written in another romanisation of Russian than
-    /// the pipeline's (scientific or German, see [`respell_russian`]): both respellings are
+    /// the pipeline's (scientific, German or ICAO, see [`respell_russian`]): the respellings are
     /// looked up in [`SYNONYMS`] and [`STEMS`], as they are and folded. Words of four letters
     /// or more, never pinyin.
     fn respelt_generic(&self, w: &str) -> Option<String> {
-        // Only words with a letter the respellings change (most words have none).
-        let changes = |c: &u8| b"jxcwz".contains(c) || *c == b'h';
+        // Only words with a letter the respellings change.
+        let changes = |c: &u8| b"jxcwzhsi".contains(c);
         if w.len() < 4
             || !w.is_ascii()
             || !w.as_bytes().iter().any(changes)
@@ -1662,7 +1668,11 @@ impl Normalizer {
             // Never an English word of the tables (`central` is not `tsentral`).
             return None;
         }
-        for system in [Romanisation::Scientific, Romanisation::German] {
+        for system in [
+            Romanisation::Scientific,
+            Romanisation::German,
+            Romanisation::Icao,
+        ] {
             let r = respell_russian(w, system, false);
             if r == w {
                 continue;
@@ -1861,25 +1871,31 @@ enum Romanisation {
     /// Scientific / ISO 9: х `x`, ц `c`, й `j`, я `ja`, ю `ju` (ч ш ж with háček, already
     /// `ch` `sh` `zh` here).
     Scientific,
-    /// German (Duden): в `w`, х `ch`, ч `tsch`, ш and ж `sch`, щ `schtsch`, ц `z`, й `j`.
+    /// German (Duden): в `w`, х `ch`, ч `tsch`, ш and ж `sch`, щ `schtsch`, ц `z`, з `s`, й `j`.
     German,
+    /// ICAO Doc 9303 (passports): я `ia`, ю `iu`, й `i`.
+    Icao,
 }
 
 /// The system a Latin word looks romanised in, from letters the pipeline's romanisation never
 /// writes: `sch`, or a `w` inside a word with another Russian mark (German); a final `-ij`/`-yj`
-/// or a `j` between a consonant and a vowel (scientific). Words of six letters or more; `None`
+/// or a `j` between a consonant and a vowel (scientific). Words of six letters or more (five
+/// ending in `-ij`, `Jurij`); `None`
 /// for most words (English, BGN/PCGN, pinyin, `Dawning`, `Mujahideen`). An `x` alone is no
 /// sign (`Alexander`).
 fn romanisation_of(w: &str) -> Option<Romanisation> {
     let b = w.as_bytes();
-    if b.len() < 6 || !w.is_ascii() || !(b.contains(&b'j') || w.contains("sch")) {
+    let final_j = w.ends_with("ij") || w.ends_with("yj");
+    if b.len() < if final_j { 5 } else { 6 }
+        || !w.is_ascii()
+        || !(b.contains(&b'j') || w.contains("sch"))
+    {
         return None;
     }
     let vowel = |c: u8| b"aeiouy".contains(&c);
     // й at the end (`-ij`, `-yj`), or я ю е ё after a consonant (`prjamych`), not in `dj`
     // nor before `i` (pinyin `jin`, `jia`, misspelt: `Tlanjin`).
-    let scientific = w.ends_with("ij")
-        || w.ends_with("yj")
+    let scientific = final_j
         || b.windows(3).any(|x| {
             !vowel(x[0]) && x[0] != b'd' && x[1] == b'j' && b"aeou".contains(&x[2])
         });
@@ -1900,9 +1916,10 @@ fn romanisation_of(w: &str) -> Option<Romanisation> {
 /// A Russian word written in another romanisation (see [`Romanisation`]) respelt the way the
 /// pipeline romanises Cyrillic (BGN/PCGN-like): `texnologij` → `tekhnologiy`, `inwestizij` →
 /// `investitsiy`, `technitscheskij` → `tekhnicheskiy`, `prjamych` → `pryamykh`. Letter rules
-/// only, no vocabulary: in both systems `j` inside a word before or after a vowel is `y`, `ych` at the end
+/// only, no vocabulary: in both systems `j` before or after a vowel is `y` (`Jurij` -> `yuriy`), `ych` at the end
 /// (`-ых`, ч never follows ы) is `ykh`; scientific `x` is `kh` and `c` (not in `ch`) `ts`;
-/// German `schtsch` is `shch`, `tsch` `ch`, `sch` `sh`, `ch` `kh`, `w` `v`, `z` `ts`. With
+/// German `schtsch` is `shch`, `tsch` `ch`, `sch` `sh`, `ch` `kh`, `w` `v`, `z` `ts`, `s`
+/// between vowels `z`; ICAO `ia`, `iu` after a consonant are `ya`, `yu`. With
 /// `letters_only` the rules that turn a letter into another sound class (`x`, `c`, `z`, `ch` to
 /// `kh`/`ts`) are left out: for distinctive words, where a typo may have put the `j` or `w`
 /// that reads as another romanisation.
@@ -1921,13 +1938,29 @@ fn respell_russian(w: &str, system: Romanisation, letters_only: bool) -> String 
             Romanisation::German if !letters_only && rest.starts_with(b"ch") => ("kh", 2),
             Romanisation::German if rest[0] == b'w' => ("v", 1),
             Romanisation::German if !letters_only && rest[0] == b'z' => ("ts", 1),
+            // з between vowels (`fisiko`): с there is written `ss`.
+            Romanisation::German
+                if !letters_only
+                    && rest[0] == b's'
+                    && vowel(prev)
+                    && rest.get(1).is_some_and(|&c| vowel(c)) =>
+            {
+                ("z", 1)
+            }
+            Romanisation::Icao
+                if i > 0
+                    && !vowel(prev)
+                    && (rest.starts_with(b"ia") || rest.starts_with(b"iu")) =>
+            {
+                ("y", 1)
+            }
             Romanisation::Scientific if rest.starts_with(b"ch") => ("ch", 2),
             Romanisation::Scientific if rest.starts_with(b"ck") => ("k", 2),
             Romanisation::Scientific if !letters_only && rest[0] == b'x' => ("kh", 1),
             Romanisation::Scientific if !letters_only && rest[0] == b'c' => ("ts", 1),
             _ if rest == b"ych" => ("ykh", 3),
             _ if rest[0] == b'j'
-                && i > 0
+                && (i > 0 || rest.get(1).is_some_and(|c| b"aeou".contains(c)))
                 && prev != b'd'
                 && (vowel(prev) || rest.get(1).is_none_or(|&c| vowel(c))) =>
             {
@@ -2012,8 +2045,22 @@ fn fold_russian_romanisation(w: &str) -> Option<String> {
 }
 
 /// Replaces the expressions of [`PHRASES`] (longest first, `of`/`and`/`the` skipped inside an
-/// expression) by their canonical token.
+/// expression) by their canonical token; `university` with `technology` anywhere in the name
+/// becomes `polytechnic`.
 fn apply_phrases(tokens: &mut Vec<Token>) {
+    apply_adjacent_phrases(tokens);
+    // A university that names technology anywhere in its name is a polytechnic, in any word
+    // order (`University Bauman Moscow State Technical`, `National University of Defense
+    // Technology`).
+    let at = |w: &str, tokens: &[Token]| tokens.iter().position(|t| t.text == w);
+    if let (Some(u), Some(t)) = (at("university", tokens), at("technology", tokens)) {
+        tokens[u].text = "polytechnic".to_string();
+        tokens.remove(t);
+    }
+}
+
+/// [`PHRASES`] whose words stand next to each other.
+fn apply_adjacent_phrases(tokens: &mut Vec<Token>) {
     let skip = |t: &Token| matches!(t.text.as_str(), "of" | "and" | "the");
     let mut i = 0;
     while i < tokens.len() {
