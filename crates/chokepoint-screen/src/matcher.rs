@@ -2053,6 +2053,75 @@ mod tests {
     }
 
     #[test]
+    fn a_place_matches_a_known_word_only_exactly() {
+        let s = Screener::build(
+            vec![
+                entry("1", "ChangXin Memory Technologies, Inc.", &[], "CN"),
+                entry("2", "Shenzhen Dajiang Innovation Technology", &[], "CN"),
+            ],
+            MatchConfig::default(),
+            &NoProgress,
+        );
+        // `changjiang` (the Yangtze, a place) is not the listed word `changxin`.
+        let r = s.screen("Changjiang Memory Technologies", None);
+        assert_eq!(r.decision, Decision::Clear, "{r:?}");
+        // A misspelt place (unknown word) still matches the place.
+        let r = s.screen("Shenzen Dajiang Innovation Technology", None);
+        assert_ne!(r.decision, Decision::Clear, "{r:?}");
+    }
+
+    #[test]
+    fn generic_words_on_one_side_weigh_half_when_every_distinctive_word_matched() {
+        let s = Screener::build(
+            vec![
+                entry(
+                    "1",
+                    "CloudWalk Technology Co., Ltd.",
+                    &["Guangzhou Yuncong Information Technology Co., Ltd."],
+                    "CN",
+                ),
+                entry("2", "Yixin Science and Technology Co., Ltd.", &[], "CN"),
+                entry("3", "Huawei Technologies Co., Ltd.", &[], "CN"),
+                // Generic words are frequent in a real list.
+                entry("4", "Tianjin Phytium Information Technology Co., Ltd.", &[], "CN"),
+                entry("5", "Hygon Information Technology Co., Ltd.", &[], "CN"),
+                entry("6", "Xiamen Meiya Pico Information Co., Ltd.", &[], "CN"),
+                entry("7", "Inspur Group Co., Ltd.", &[], "CN"),
+                entry("8", "Sugon Information Industry Group", &[], "CN"),
+            ],
+            MatchConfig::default(),
+            &NoProgress,
+        );
+        // 云从科技集团: the alias without its city and `Information`, with `Group`.
+        let r = s.screen("云从科技集团股份有限公司", None);
+        assert_eq!(r.matches.first().map(|h| h.list_id.as_str()), Some("1"));
+        assert_ne!(r.decision, Decision::Clear, "{r:?}");
+        // A distinctive word matched only approximately gets no such allowance.
+        let r = s.screen("Yixing Memory Technologies Inc.", None);
+        assert_eq!(r.decision, Decision::Clear, "{r:?}");
+        // Nor does a name whose distinctive word is replaced.
+        let r = s.screen("Lenovo Information Technology Group", None);
+        assert_eq!(r.decision, Decision::Clear, "{r:?}");
+    }
+
+    #[test]
+    fn translated_chinese_words_reach_the_english_name() {
+        let s = Screener::build(
+            vec![
+                entry("1", "Yangtze Memory Technologies Co., Ltd.", &["YMTC"], "CN"),
+                entry("2", "ChangXin Memory Technologies, Inc.", &[], "CN"),
+            ],
+            MatchConfig::default(),
+            &NoProgress,
+        );
+        for q in ["长江存储科技有限责任公司", "Chang Jiang Cun Chu Ke Ji You Xian Ze Ren Gong Si"] {
+            let r = s.screen(q, None);
+            assert_eq!(r.matches.first().map(|h| h.list_id.as_str()), Some("1"), "{q}");
+            assert_eq!(r.decision, Decision::Match, "{q}");
+        }
+    }
+
+    #[test]
     fn empty_query_is_clear_with_no_hits() {
         let s = screener();
         let r = s.screen("  ,.- ", None);

@@ -1923,7 +1923,8 @@ enum Romanisation {
 
 /// The system a Latin word looks romanised in, from letters the pipeline's romanisation never
 /// writes: `sch`, or a `w` inside a word with another Russian mark (German); a final `-ij`/`-yj`
-/// or a `j` between a consonant and a vowel (scientific). Words of six letters or more (five
+/// a `j` between a consonant and a vowel, or an ending `-ija`, `-aja`, `-oje`... (scientific).
+/// Words of six letters or more (five
 /// ending in `-ij`, `Jurij`); `None`
 /// for most words (English, BGN/PCGN, pinyin, `Dawning`, `Mujahideen`). An `x` alone is no
 /// sign (`Alexander`).
@@ -1939,7 +1940,12 @@ fn romanisation_of(w: &str) -> Option<Romanisation> {
     let vowel = |c: u8| b"aeiouy".contains(&c);
     // й at the end (`-ij`, `-yj`), or я ю е ё after a consonant (`prjamych`), not in `dj`
     // nor before `i` (pinyin `jin`, `jia`, misspelt: `Tlanjin`).
+    // я, е, ю after и, а after й at the end (`-ija`, `-ije`, `-aja`, `-oje`).
+    let ending = ["ija", "ije", "iju", "aja", "oje", "yje"]
+        .iter()
+        .any(|e| w.ends_with(e));
     let scientific = final_j
+        || ending
         || b.windows(3).any(|x| {
             !vowel(x[0]) && x[0] != b'd' && x[1] == b'j' && b"aeou".contains(&x[2])
         });
@@ -2374,6 +2380,102 @@ mod tests {
         );
         assert_eq!(toks(&n, "gosudarstwennyj"), ["state"]);
         assert_eq!(toks(&n, "innovation"), ["innovation"]);
+    }
+
+    #[test]
+    fn polyphonic_characters_read_as_the_known_word() {
+        let n = Normalizer::new();
+        // 长 reads `zhang` in the transliteration table, `chang` in 长江; 厦 `sha` / `xia`.
+        assert_eq!(toks(&n, "长江存储"), ["changjiang", "memory"]);
+        assert_eq!(toks(&n, "厦门"), ["xiamen"]);
+        assert_eq!(toks(&n, "重庆"), ["chongqing"]);
+        // No known word: the table's reading stays.
+        assert_eq!(toks(&n, "张"), ["zhang"]);
+    }
+
+    #[test]
+    fn pinyin_city_suffix_after_a_place_is_dropped() {
+        let n = Normalizer::new();
+        assert_eq!(toks(&n, "Xia Men Shi Xin Xi"), ["xiamen", "information"]);
+        // `shi` elsewhere is a syllable like any other.
+        assert_eq!(toks(&n, "Shi Xin Xi"), ["shi", "information"]);
+    }
+
+    #[test]
+    fn name_words_translate_but_are_not_generic() {
+        let n = Normalizer::new();
+        let t = n.translate(&n.normalize("长江存储科技")).expect("translated");
+        assert_eq!(t.text(), "yangtze memory technology");
+        let t = n.translate(&n.normalize("Shu Guang Xin Xi")).expect("translated");
+        assert_eq!(t.text(), "dawn information");
+        let t = n.translate(&n.normalize("摩尔线程")).expect("translated");
+        assert_eq!(t.text(), "moer thread");
+        // Distinctive in a name: not generic vocabulary, unlike the glossary's words.
+        assert!(!n.is_generic("yangtze") && !n.is_generic("dawn") && !n.is_generic("thread"));
+        assert!(n.is_generic("memory"));
+    }
+
+    #[test]
+    fn scientific_and_german_romanisations_respelt() {
+        let n = Normalizer::new();
+        // Háček letters are `ch`, `sh`, `zh`, not `c`, `s`, `z`.
+        assert_eq!(toks(&n, "Kovalčuk"), ["kovalchuk"]);
+        // Generic words of the tables through their BGN/PCGN spelling (scientific, German).
+        assert_eq!(
+            toks(&n, "Specialnyj texnologičeskij centr"),
+            ["special", "technology", "center"]
+        );
+        assert_eq!(
+            toks(&n, "Rossijskij fond prjamych inwestizij"),
+            ["russia", "fund", "direct", "investment"]
+        );
+        // ICAO.
+        assert_eq!(
+            toks(&n, "Rossiiskii fond priamykh investitsii"),
+            ["russia", "fund", "direct", "investment"]
+        );
+        // German: intervocalic s is з, tsch ч, ch х.
+        assert_eq!(
+            toks(&n, "Moskowskij fisiko-technitscheskij institut"),
+            ["moscow", "physics", "technology", "institute"]
+        );
+        // Distinctive words, letters only: the same spelling from every system.
+        for name in ["Jurij Walentinowitsch Kowaltschuk", "Jurij Valentinovič Kovalčuk"] {
+            assert_eq!(
+                toks(&n, name),
+                ["yury", "valentinovich", "kovalchuk"],
+                "{name}"
+            );
+        }
+        // BGN/PCGN `ye` after a vowel is `e` as in the other systems.
+        assert_eq!(toks(&n, "Mashinostroyeniya"), toks(&n, "mašinostroenija"));
+        // English and pinyin words, and misspellings, are left alone: no mark of another
+        // romanisation (`w` alone, `x` alone, `j` before `i`, `j` with no vowel beside it).
+        for w in ["dawning", "alexander", "motcow", "tlanjin", "mujahideen", "sceurjty"] {
+            assert_eq!(toks(&n, w), [w]);
+        }
+    }
+
+    #[test]
+    fn university_with_technology_in_any_order_is_a_polytechnic() {
+        let n = Normalizer::new();
+        let mut a = toks(&n, "University Bauman Moscow State Technical");
+        let mut b = toks(&n, "Bauman Moscow State Technical University");
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        assert!(a.contains(&"polytechnic".to_string()));
+    }
+
+    #[test]
+    fn a_short_generic_word_ends_a_run_together_name() {
+        let n = Normalizer::new();
+        let mut n = n;
+        // The list's own words are known (the matcher adds them).
+        n.extend_vocabulary(["kaspersky"]);
+        assert_eq!(toks(&n, "KasperskyLab"), ["kaspersky", "laboratory"]);
+        // Not a short word that is not generic.
+        assert_eq!(toks(&n, "Kasperskyabc"), ["kasperskyabc"]);
     }
 
     #[test]
