@@ -8,7 +8,9 @@
 //!    become Mandarin pinyin syllables without tones (each its own *syllable token*, because
 //!    Chinese is written without spaces), Cyrillic follows a BGN/PCGN-like romanisation, Arabic
 //!    and Persian script become consonant skeletons (the script writes no short vowels), Latin
-//!    letters lose their diacritics (`é` → `e`, `ß` → `ss`), Hangul and kana are romanised.
+//!    letters lose their diacritics (`é` → `e`, `ß` → `ss`) except the háček letters of Slavic
+//!    scientific transliteration, written as they sound (`č` → `ch`, `š` → `sh`, `ž` → `zh`),
+//!    Hangul and kana are romanised.
 //!    Apostrophes vanish (`Kata'ib` → `kataib`), `&` becomes `and`, other punctuation separates.
 //! 3. Runs of one-letter tokens join (`S.A.` → `sa`, `A. Q. Khan` → `aq khan`).
 //! 4. Legal forms (table [`LEGAL_FORMS`], written in their own scripts and normalised by this same
@@ -19,18 +21,28 @@
 //!    the generic-word tables), by dynamic programming: fewest syllables outside a known word,
 //!    then fewest words (`bei jing zhi pu` → `beijing zhipu`; `ji suan ji shu` → `jisuan
 //!    jishu`, not `jisuanji shu`). Syllables that start no known word join into one word.
+//!    A polyphonic character ([`POLYPHONES`]) takes its other reading where that forms a known
+//!    word (`长江` → `changjiang`, not `zhang jiang`; `厦门` → `xiamen`), and `shi` (市, city) or
+//!    `sheng` (省, province) after a place in pinyin is dropped, as 市 and 省 are.
 //! 6. Generic business words in several languages map to one canonical word (table
 //!    [`SYNONYMS`]): `keji`, `jishu`, `tekhnologii`, `tech` all become `technology`; inflected
 //!    Russian words by their stem ([`STEMS`]), also when romanised by another system and found
-//!    by sound (`raswedywatelnoe`, German); other Russian romanisations fold to one spelling
-//!    (`Iurii`/`Yuriy` → `yury`, `Kasperskogo` → `kaspersky`).
+//!    by sound (`raswedywatelnoe`, German) or respelt from the scientific, German or ICAO
+//!    romanisation by letter rules (`texnologij`, `inwestizij`, `priamykh`: see
+//!    `respell_russian`); a distinctive word with a sure mark of another romanisation (`-ij`,
+//!    a `j` after a consonant, `sch`) is respelt the same way, letters only (`Kowaltschuk` →
+//!    `kovalchuk`); other Russian romanisations fold to one spelling (`Iurii`/`Yuriy` → `yury`,
+//!    `Kasperskogo` → `kaspersky`, BGN `-oye-` → `-oe-`).
 //! 7. Expressions that say the same thing in other words meet in one token ([`PHRASES`]:
-//!    `Institute of Technology`, `Polytechnical University`, 工业大学 → `polytechnic`).
+//!    `Institute of Technology`, `Polytechnical University`, 工业大学 → `polytechnic`; a
+//!    `university` with `technology` anywhere in its name too, in any word order).
 //!
 //! A second, translated reading ([`Normalizer::translate`], glossary [`TRANSLATIONS`]) renders
 //! the generic words of Chinese (characters or pinyin), Arabic-script and Korean names in
-//! English (`云计算` → `cloud computing`, `هواپیماسازی` → `aircraft manufacturing`). The
-//! glossaries hold general vocabulary of organisation names only, never a party's name.
+//! English (`云计算` → `cloud computing`, `هواپیماسازی` → `aircraft manufacturing`), and
+//! ordinary Chinese words and geographic names that English names translate ([`NAME_WORDS`]:
+//! `长江` → `Yangtze`, `曙光` → `dawn`, `线程` → `thread`; distinctive, so not generic). The
+//! glossaries hold general vocabulary only, never a party's name.
 
 /// Hash sets and maps keyed by short words, with the fast non-cryptographic FxHash (the
 /// normaliser looks words up many times per name).
@@ -1555,10 +1567,7 @@ impl Normalizer {
                 let ok_len = |x: &str| x.len() >= 4 || FUNCTION_WORDS.contains(&x);
                 // A short generic word may end the run (`KasperskyLab`).
                 let short_generic = r.len() == 3 && self.synonyms.contains_key(r);
-                if ok_len(l)
-                    && (ok_len(r) || short_generic)
-                    && self.is_known(l)
-                    && self.is_known(r)
+                if ok_len(l) && (ok_len(r) || short_generic) && self.is_known(l) && self.is_known(r)
                 {
                     let m = l.len().min(r.len());
                     if best.is_none_or(|b| m > b.min(w.len() - b)) {
@@ -1791,7 +1800,11 @@ impl Normalizer {
             // `shi` (市, city) or `sheng` (省, province) after a place written in pinyin
             // (`Xia Men Shi`): an administrative suffix, as 市 and 省 are in characters.
             let kept: Vec<RawToken>;
-            let run = if run.iter().skip(2).any(|t| t.text == "shi" || t.text == "sheng") {
+            let run = if run
+                .iter()
+                .skip(2)
+                .any(|t| t.text == "shi" || t.text == "sheng")
+            {
                 kept = run
                     .iter()
                     .enumerate()
@@ -1946,9 +1959,8 @@ fn romanisation_of(w: &str) -> Option<Romanisation> {
         .any(|e| w.ends_with(e));
     let scientific = final_j
         || ending
-        || b.windows(3).any(|x| {
-            !vowel(x[0]) && x[0] != b'd' && x[1] == b'j' && b"aeou".contains(&x[2])
-        });
+        || b.windows(3)
+            .any(|x| !vowel(x[0]) && x[0] != b'd' && x[1] == b'j' && b"aeou".contains(&x[2]));
     // в as `w` inside a word with another mark of Russian (`Moskowskij`), not alone
     // (`Dawning`, a misspelt `Motcow`).
     let german_w = b[1..].contains(&b'w') && scientific;
@@ -2065,7 +2077,12 @@ fn fold_russian_romanisation(w: &str) -> Option<String> {
     if s.contains("ye") {
         let b = s.as_bytes();
         s = (0..b.len())
-            .filter(|&k| !(b[k] == b'y' && k > 0 && b"aeiou".contains(&b[k - 1]) && b.get(k + 1) == Some(&b'e')))
+            .filter(|&k| {
+                !(b[k] == b'y'
+                    && k > 0
+                    && b"aeiou".contains(&b[k - 1])
+                    && b.get(k + 1) == Some(&b'e'))
+            })
             .map(|k| b[k] as char)
             .collect();
     }
@@ -2404,9 +2421,13 @@ mod tests {
     #[test]
     fn name_words_translate_but_are_not_generic() {
         let n = Normalizer::new();
-        let t = n.translate(&n.normalize("长江存储科技")).expect("translated");
+        let t = n
+            .translate(&n.normalize("长江存储科技"))
+            .expect("translated");
         assert_eq!(t.text(), "yangtze memory technology");
-        let t = n.translate(&n.normalize("Shu Guang Xin Xi")).expect("translated");
+        let t = n
+            .translate(&n.normalize("Shu Guang Xin Xi"))
+            .expect("translated");
         assert_eq!(t.text(), "dawn information");
         let t = n.translate(&n.normalize("摩尔线程")).expect("translated");
         assert_eq!(t.text(), "moer thread");
@@ -2440,7 +2461,10 @@ mod tests {
             ["moscow", "physics", "technology", "institute"]
         );
         // Distinctive words, letters only: the same spelling from every system.
-        for name in ["Jurij Walentinowitsch Kowaltschuk", "Jurij Valentinovič Kovalčuk"] {
+        for name in [
+            "Jurij Walentinowitsch Kowaltschuk",
+            "Jurij Valentinovič Kovalčuk",
+        ] {
             assert_eq!(
                 toks(&n, name),
                 ["yury", "valentinovich", "kovalchuk"],
@@ -2451,7 +2475,14 @@ mod tests {
         assert_eq!(toks(&n, "Mashinostroyeniya"), toks(&n, "mašinostroenija"));
         // English and pinyin words, and misspellings, are left alone: no mark of another
         // romanisation (`w` alone, `x` alone, `j` before `i`, `j` with no vowel beside it).
-        for w in ["dawning", "alexander", "motcow", "tlanjin", "mujahideen", "sceurjty"] {
+        for w in [
+            "dawning",
+            "alexander",
+            "motcow",
+            "tlanjin",
+            "mujahideen",
+            "sceurjty",
+        ] {
             assert_eq!(toks(&n, w), [w]);
         }
     }
