@@ -816,6 +816,27 @@ pub const NAME_WORDS: &[(&str, &str)] = &[
     ("xianfeng", "pioneer"),
 ];
 
+/// Abbreviations of Russian organisation names (Cyrillic, and as other romanisations write
+/// them), with the words English renderings of the lists use: `НТЦ` (научно-технический центр)
+/// is a `Research Center`, `НИИ` a `Research Institute`. They give a translated reading like
+/// [`TRANSLATIONS`], inside a name of two words or more (alone it may be any party's initials);
+/// a Latin one of three letters or more only (`KB` is a bank's name too).
+pub const RUSSIAN_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("НТЦ", "research center"),
+    ("NTC", "research center"),
+    ("NTZ", "research center"),
+    ("НИЦ", "research center"),
+    ("НИИ", "research institute"),
+    ("ЦНИИ", "central research institute"),
+    ("CNII", "central research institute"),
+    ("ГНЦ", "state research center"),
+    ("ОКБ", "design bureau"),
+    ("КБ", "design bureau"),
+    ("НПП", "research production enterprise"),
+    ("ВПК", "military industrial corporation"),
+    ("WPK", "military industrial corporation"),
+];
+
 /// Multi-word expressions of organisation names that say the same thing in different words,
 /// mapped to one canonical token, on both sides of every comparison (after the canonical
 /// generic words, function words skipped): the many English renderings of 工业大学 / 理工大学 /
@@ -1311,6 +1332,8 @@ pub struct Normalizer {
     stem_keys: Vec<(&'static str, String, &'static str)>,
     /// [`CHINESE_PLACES`] as a set.
     places: HashSet<String>,
+    /// [`RUSSIAN_ABBREVIATIONS`], normalised, with their canonical English words.
+    abbreviations: HashMap<String, Vec<String>>,
     /// Canonical generic words (targets of [`SYNONYMS`], [`STEMS`] and [`TRANSLATIONS`]) that
     /// are not places: words that say what kind of party, never which one.
     generic: HashSet<String>,
@@ -1381,6 +1404,7 @@ impl Normalizer {
             generic_words: Vec::new(),
             generic: HashSet::default(),
             places: CHINESE_PLACES.iter().map(|p| p.to_string()).collect(),
+            abbreviations: HashMap::default(),
             stem_keys: STEMS
                 .iter()
                 .map(|(stem, c)| (*stem, phonetic_key(stem), *c))
@@ -1422,6 +1446,17 @@ impl Normalizer {
             translations.entry(key).or_insert(words);
         }
         n.translations = translations;
+        let mut abbreviations = HashMap::default();
+        for (abbr, english) in RUSSIAN_ABBREVIATIONS {
+            if let [one] = raw_tokens(abbr).as_slice() {
+                let words = english
+                    .split_whitespace()
+                    .map(|w| n.canonical(w).to_string())
+                    .collect();
+                abbreviations.entry(one.text.clone()).or_insert(words);
+            }
+        }
+        n.abbreviations = abbreviations;
         let mut generic: HashSet<String> = SYNONYMS
             .iter()
             .map(|(c, _)| c.to_string())
@@ -1492,6 +1527,11 @@ impl Normalizer {
                 }
                 Script::Han | Script::Hangul => self.translations.get(&t.text),
                 _ if t.syllabic => self.translations.get(&t.text),
+                // An abbreviation alone is no name (`NTC` may be any party's initials).
+                Script::Cyrillic | Script::Latin if name.tokens.len() >= 2 => self
+                    .abbreviations
+                    .get(&t.text)
+                    .filter(|_| t.script == Script::Cyrillic || t.text.len() >= 3),
                 _ => None,
             };
             match found {
@@ -2485,6 +2525,23 @@ mod tests {
         ] {
             assert_eq!(toks(&n, w), [w]);
         }
+    }
+
+    #[test]
+    fn russian_abbreviations_translate_inside_a_name() {
+        let n = Normalizer::new();
+        let t = n
+            .translate(&n.normalize("АО НТЦ «Модуль»"))
+            .expect("translated");
+        assert_eq!(t.text(), "research center modul");
+        let t = n
+            .translate(&n.normalize("AO NTZ Modul"))
+            .expect("translated");
+        assert_eq!(t.text(), "research center modul");
+        // Alone, an abbreviation is any party's initials.
+        assert!(n.translate(&n.normalize("NTC")).is_none());
+        // Two Latin letters are too short to tell.
+        assert!(n.translate(&n.normalize("KB Kookmin")).is_none());
     }
 
     #[test]
