@@ -1761,11 +1761,31 @@ impl Normalizer {
             // Never an English word of the tables (`central` is not `tsentral`).
             return None;
         }
+        let b = w.as_bytes();
+        let has = |c: u8| b.contains(&c);
+        let vowel = |c: &u8| b"aeiouy".contains(c);
+        let both = has(b'j') || w.ends_with("ych");
         for system in [
             Romanisation::Scientific,
             Romanisation::German,
             Romanisation::Icao,
         ] {
+            // Skip a system none of whose rules applies (most words: no allocation).
+            let applies = both
+                || match system {
+                    Romanisation::Scientific => has(b'x') || has(b'c'),
+                    Romanisation::German => {
+                        has(b'w')
+                            || has(b'z')
+                            || w.contains("ch")
+                            || b.windows(3)
+                                .any(|x| x[1] == b's' && vowel(&x[0]) && vowel(&x[2]))
+                    }
+                    Romanisation::Icao => w.contains("ia") || w.contains("iu"),
+                };
+            if !applies {
+                continue;
+            }
             let r = respell_russian(w, system, false);
             if r == w {
                 continue;
