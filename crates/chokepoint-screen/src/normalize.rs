@@ -2125,9 +2125,11 @@ fn fold_russian_romanisation(w: &str) -> Option<String> {
     }
     let mut s = w.to_string();
     // Not in an acronym-like word (`IAMIC`): the rest must hold two vowels (`Iurii`, `Iuliia`).
+    // ...and a consonant after the lead (`IEIIC` is initials, not `Yeiic`).
     let vowels_after = s.bytes().skip(2).filter(|b| b"aeiouy".contains(b)).count();
+    let consonant_next = s.as_bytes().get(2).is_some_and(|b| !b"aeiouy".contains(b));
     for (from, to) in [("iu", "yu"), ("ia", "ya"), ("ie", "ye"), ("io", "yo")] {
-        if s.starts_with(from) && vowels_after >= 2 {
+        if s.starts_with(from) && vowels_after >= 2 && consonant_next {
             s.replace_range(..2, to);
             break;
         }
@@ -2449,6 +2451,7 @@ mod tests {
         assert_eq!(toks(&n, "Kaspersky"), ["kaspersky"]);
         // Acronyms and pinyin are left alone.
         assert_eq!(toks(&n, "IAMIC"), ["iamic"]);
+        assert_eq!(toks(&n, "IEIIC"), ["ieiic"]);
         assert_eq!(toks(&n, "Haiyi"), ["haiyi"]);
         // Generic words romanised by other systems (German, scientific) find their stem by sound.
         assert_eq!(
