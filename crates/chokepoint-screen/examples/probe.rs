@@ -12,7 +12,16 @@ fn main() {
         Encoding::Utf8,
     )
     .expect("list");
-    let s = Screener::build(list.entries, MatchConfig::default(), &NoProgress);
+    // PROBE_REVIEW=0.3 shows hits below the review threshold too.
+    let review = std::env::var("PROBE_REVIEW")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MatchConfig::default().review_threshold);
+    let config = MatchConfig {
+        review_threshold: review,
+        ..MatchConfig::default()
+    };
+    let s = Screener::build(list.entries, config, &NoProgress);
     for q in std::env::args().skip(1) {
         let n = s.normalizer().normalize(&q);
         let t = s.normalizer().translate(&n).map(|t| t.text());
@@ -27,7 +36,7 @@ fn main() {
             s.best_score_exhaustive(&q, None)
         );
         let r = s.screen(&q, None);
-        for h in r.matches.iter().take(2) {
+        for h in r.matches.iter().take(3) {
             println!(
                 "   {} {:.3} {} via {:?} {:?}",
                 h.list_id,

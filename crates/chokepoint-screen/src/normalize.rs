@@ -8,7 +8,9 @@
 //!    become Mandarin pinyin syllables without tones (each its own *syllable token*, because
 //!    Chinese is written without spaces), Cyrillic follows a BGN/PCGN-like romanisation, Arabic
 //!    and Persian script become consonant skeletons (the script writes no short vowels), Latin
-//!    letters lose their diacritics (`é` → `e`, `ß` → `ss`), Hangul and kana are romanised.
+//!    letters lose their diacritics (`é` → `e`, `ß` → `ss`) except the háček letters of Slavic
+//!    scientific transliteration, written as they sound (`č` → `ch`, `š` → `sh`, `ž` → `zh`),
+//!    Hangul and kana are romanised.
 //!    Apostrophes vanish (`Kata'ib` → `kataib`), `&` becomes `and`, other punctuation separates.
 //! 3. Runs of one-letter tokens join (`S.A.` → `sa`, `A. Q. Khan` → `aq khan`).
 //! 4. Legal forms (table [`LEGAL_FORMS`], written in their own scripts and normalised by this same
@@ -19,18 +21,28 @@
 //!    the generic-word tables), by dynamic programming: fewest syllables outside a known word,
 //!    then fewest words (`bei jing zhi pu` → `beijing zhipu`; `ji suan ji shu` → `jisuan
 //!    jishu`, not `jisuanji shu`). Syllables that start no known word join into one word.
+//!    A polyphonic character ([`POLYPHONES`]) takes its other reading where that forms a known
+//!    word (`长江` → `changjiang`, not `zhang jiang`; `厦门` → `xiamen`), and `shi` (市, city) or
+//!    `sheng` (省, province) after a place in pinyin is dropped, as 市 and 省 are.
 //! 6. Generic business words in several languages map to one canonical word (table
 //!    [`SYNONYMS`]): `keji`, `jishu`, `tekhnologii`, `tech` all become `technology`; inflected
 //!    Russian words by their stem ([`STEMS`]), also when romanised by another system and found
-//!    by sound (`raswedywatelnoe`, German); other Russian romanisations fold to one spelling
-//!    (`Iurii`/`Yuriy` → `yury`, `Kasperskogo` → `kaspersky`).
+//!    by sound (`raswedywatelnoe`, German) or respelt from the scientific, German or ICAO
+//!    romanisation by letter rules (`texnologij`, `inwestizij`, `priamykh`: see
+//!    `respell_russian`); a distinctive word with a sure mark of another romanisation (`-ij`,
+//!    a `j` after a consonant, `sch`) is respelt the same way, letters only (`Kowaltschuk` →
+//!    `kovalchuk`); other Russian romanisations fold to one spelling (`Iurii`/`Yuriy` → `yury`,
+//!    `Kasperskogo` → `kaspersky`, BGN `-oye-` → `-oe-`).
 //! 7. Expressions that say the same thing in other words meet in one token ([`PHRASES`]:
-//!    `Institute of Technology`, `Polytechnical University`, 工业大学 → `polytechnic`).
+//!    `Institute of Technology`, `Polytechnical University`, 工业大学 → `polytechnic`; a
+//!    `university` with `technology` anywhere in its name too, in any word order).
 //!
 //! A second, translated reading ([`Normalizer::translate`], glossary [`TRANSLATIONS`]) renders
 //! the generic words of Chinese (characters or pinyin), Arabic-script and Korean names in
-//! English (`云计算` → `cloud computing`, `هواپیماسازی` → `aircraft manufacturing`). The
-//! glossaries hold general vocabulary of organisation names only, never a party's name.
+//! English (`云计算` → `cloud computing`, `هواپیماسازی` → `aircraft manufacturing`), and
+//! ordinary Chinese words and geographic names that English names translate ([`NAME_WORDS`]:
+//! `长江` → `Yangtze`, `曙光` → `dawn`, `线程` → `thread`; distinctive, so not generic). The
+//! glossaries hold general vocabulary only, never a party's name.
 
 /// Hash sets and maps keyed by short words, with the fast non-cryptographic FxHash (the
 /// normaliser looks words up many times per name).
@@ -350,7 +362,9 @@ pub const STEMS: &[(&str, &str)] = &[
     ("rossiisk", "russia"),
     ("rossiysk", "russia"),
     ("moskovsk", "moscow"),
+    ("tekhnologichesk", "technology"),
     ("tekhnologi", "technology"),
+    ("spetsialn", "special"),
     ("tekhnichesk", "technical"),
     ("universitet", "university"),
     ("institut", "institute"),
@@ -735,6 +749,92 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("yuanqu", "park"),
     ("keyan", "research"),
     ("sheji", "design"),
+    // Drones, aerospace, computing, materials, security and media (general vocabulary).
+    ("wurenji", "drone"),
+    ("wuren", "unmanned"),
+    ("feiji", "aircraft"),
+    ("zhishengji", "helicopter"),
+    ("fadongji", "engine"),
+    ("dongli", "power"),
+    ("kongzhi", "control"),
+    ("cekong", "measurement control"),
+    ("yaogan", "remote sensing"),
+    ("kongjian", "space"),
+    ("yuhang", "astronautics"),
+    ("chuliqi", "processor"),
+    ("fuwuqi", "server"),
+    ("dianchi", "battery"),
+    ("guangfu", "photovoltaic"),
+    ("dianlan", "cable"),
+    ("guangbo", "broadcasting"),
+    ("dianshi", "television"),
+    ("chuanmei", "media"),
+    ("chuban", "publishing"),
+    ("mima", "cryptography"),
+    ("jiami", "encryption"),
+    ("qukuailian", "blockchain"),
+    ("jingyuan", "wafer"),
+    ("fengzhuang", "packaging"),
+    ("guangke", "lithography"),
+    ("zhenkong", "vacuum"),
+    ("xitu", "rare earth"),
+    ("youse", "nonferrous"),
+    ("jinshu", "metals"),
+    ("shengxue", "acoustics"),
+    ("yingyong", "applied"),
+    ("gaoneng", "high energy"),
+    ("jiankong", "surveillance"),
+    ("jingcha", "police"),
+    ("wujing", "armed police"),
+    ("jiefangjun", "liberation army"),
+    ("renmin", "people"),
+    ("yunshu", "transport"),
+    ("gangkou", "port"),
+    ("fuzhuang", "apparel"),
+    ("chaosuan", "supercomputing"),
+    ("zhongdian", "key"),
+];
+
+/// Ordinary Chinese words and geographic names (pinyin words after segmentation) that English
+/// names of organisations translate rather than transliterate: `长江` is the Yangtze, `曙光`
+/// dawn, `线程` thread. Unlike [`TRANSLATIONS`] they are distinctive in a name, so their English
+/// words are not generic: they weigh what their rarity says. General vocabulary only, never a
+/// particular party's name.
+pub const NAME_WORDS: &[(&str, &str)] = &[
+    // Rivers, seas, mountains and landmarks with a conventional English name.
+    ("changjiang", "yangtze"),
+    ("huanghe", "yellow river"),
+    ("zhujiang", "pearl river"),
+    ("huanghai", "yellow sea"),
+    ("changcheng", "great wall"),
+    // Ordinary words.
+    ("shuguang", "dawn"),
+    ("yinhe", "galaxy"),
+    ("xiancheng", "thread"),
+    ("hongqi", "red flag"),
+    ("weilai", "future"),
+    ("xianfeng", "pioneer"),
+];
+
+/// Abbreviations of Russian organisation names (Cyrillic, and as other romanisations write
+/// them), with the words English renderings of the lists use: `НТЦ` (научно-технический центр)
+/// is a `Research Center`, `НИИ` a `Research Institute`. They give a translated reading like
+/// [`TRANSLATIONS`], inside a name of two words or more (alone it may be any party's initials);
+/// a Latin one of three letters or more only (`KB` is a bank's name too).
+pub const RUSSIAN_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("НТЦ", "research center"),
+    ("NTC", "research center"),
+    ("NTZ", "research center"),
+    ("НИЦ", "research center"),
+    ("НИИ", "research institute"),
+    ("ЦНИИ", "central research institute"),
+    ("CNII", "central research institute"),
+    ("ГНЦ", "state research center"),
+    ("ОКБ", "design bureau"),
+    ("КБ", "design bureau"),
+    ("НПП", "research production enterprise"),
+    ("ВПК", "military industrial corporation"),
+    ("WPK", "military industrial corporation"),
 ];
 
 /// Multi-word expressions of organisation names that say the same thing in different words,
@@ -849,6 +949,53 @@ struct RawToken {
     /// A Hangul syllable that starts a written word (Korean separates words with spaces, so a
     /// syllable run never crosses one).
     word_start: bool,
+    /// Another reading of a polyphonic Chinese character ([`POLYPHONES`]): `长` is `zhang`
+    /// (grow) in the transliteration table but `chang` (long) in `长江`, `长沙`.
+    alt: Option<&'static str>,
+}
+
+/// Chinese characters with two common readings, and the reading that the transliteration
+/// table (`any_ascii`) does not give. Segmentation (step 5) tries the other reading where it
+/// forms a known word (`厦门` `sha men` → `xiamen`, `长江` → `changjiang`, `重庆` → `chongqing`,
+/// `银行` → `yinhang`). General: characters, never names.
+pub const POLYPHONES: &[(char, &[&str])] = &[
+    ('长', &["chang", "zhang"]),
+    ('厦', &["xia", "sha"]),
+    ('重', &["chong", "zhong"]),
+    ('行', &["hang", "xing"]),
+    ('乐', &["le", "yue"]),
+    ('藏', &["zang", "cang"]),
+    ('朝', &["chao", "zhao"]),
+    ('传', &["chuan", "zhuan"]),
+    ('都', &["du", "dou"]),
+    ('单', &["dan", "shan"]),
+    ('会', &["hui", "kuai"]),
+    ('调', &["diao", "tiao"]),
+    ('曾', &["zeng", "ceng"]),
+    ('解', &["jie", "xie"]),
+    ('省', &["sheng", "xing"]),
+    ('系', &["xi", "ji"]),
+    ('大', &["da", "dai"]),
+    ('强', &["qiang", "jiang"]),
+    ('还', &["hai", "huan"]),
+    ('石', &["shi", "dan"]),
+    ('参', &["can", "shen"]),
+    ('差', &["cha", "chai"]),
+    ('薄', &["bo", "bao"]),
+    ('盛', &["sheng", "cheng"]),
+    ('沈', &["shen", "chen"]),
+    ('尉', &["wei", "yu"]),
+    ('蔚', &["wei", "yu"]),
+    ('查', &["cha", "zha"]),
+    ('仇', &["chou", "qiu"]),
+    ('区', &["qu", "ou"]),
+];
+
+/// The other reading of a polyphonic character (see [`POLYPHONES`]), given the reading the
+/// transliteration table gave.
+fn polyphone_alt(c: char, reading: &str) -> Option<&'static str> {
+    let (_, readings) = POLYPHONES.iter().find(|(p, _)| *p == c)?;
+    readings.iter().copied().find(|r| *r != reading)
 }
 
 /// Steps 1–3: NFKC, lower case, transliteration, punctuation, single-letter runs.
@@ -871,6 +1018,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
                 script,
                 syllable: false,
                 word_start: false,
+                alt: None,
                 skeleton: if script == Script::Arabic {
                     skeleton
                 } else {
@@ -900,6 +1048,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
                     syllable: false,
                     skeleton: String::new(),
                     word_start: false,
+                    alt: None,
                 });
                 continue;
             }
@@ -916,6 +1065,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
             let t: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
             if !t.is_empty() {
                 out.push(RawToken {
+                    alt: polyphone_alt(c, &t),
                     text: t,
                     script,
                     syllable: true,
@@ -928,7 +1078,15 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
         }
         prev_script = script;
         if c.is_alphanumeric() || (script == Script::Arabic && !c.is_whitespace()) {
-            let t = any_ascii::any_ascii(c.encode_utf8(&mut buf)).to_ascii_lowercase();
+            // The háček letters of Slavic scientific transliteration and Czech, Croatian,
+            // Latvian... sound as English writes `ch`, `sh`, `zh` (`texničeskij`, `Šostka`):
+            // written so, not reduced to `c`, `s`, `z`.
+            let t = match c {
+                'č' | 'ć' => "ch".to_string(),
+                'š' | 'ś' => "sh".to_string(),
+                'ž' | 'ź' => "zh".to_string(),
+                _ => any_ascii::any_ascii(c.encode_utf8(&mut buf)).to_ascii_lowercase(),
+            };
             let letters: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
             if letters.is_empty() {
                 // A letter with no ASCII rendering (Arabic combining marks, tatweel): part of
@@ -984,6 +1142,7 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
                     syllable: false,
                     skeleton: String::new(),
                     word_start: false,
+                    alt: None,
                 });
                 i = j;
                 continue;
@@ -1173,6 +1332,8 @@ pub struct Normalizer {
     stem_keys: Vec<(&'static str, String, &'static str)>,
     /// [`CHINESE_PLACES`] as a set.
     places: HashSet<String>,
+    /// [`RUSSIAN_ABBREVIATIONS`], normalised, with their canonical English words.
+    abbreviations: HashMap<String, Vec<String>>,
     /// Canonical generic words (targets of [`SYNONYMS`], [`STEMS`] and [`TRANSLATIONS`]) that
     /// are not places: words that say what kind of party, never which one.
     generic: HashSet<String>,
@@ -1243,6 +1404,7 @@ impl Normalizer {
             generic_words: Vec::new(),
             generic: HashSet::default(),
             places: CHINESE_PLACES.iter().map(|p| p.to_string()).collect(),
+            abbreviations: HashMap::default(),
             stem_keys: STEMS
                 .iter()
                 .map(|(stem, c)| (*stem, phonetic_key(stem), *c))
@@ -1262,7 +1424,7 @@ impl Normalizer {
         generic.dedup();
         n.generic_words = generic;
         let mut translations = HashMap::default();
-        for (word, english) in TRANSLATIONS {
+        for (word, english) in TRANSLATIONS.iter().chain(NAME_WORDS) {
             let key: String = if word.is_ascii() {
                 n.vocabulary.insert(word.to_string());
                 word.to_string()
@@ -1284,11 +1446,27 @@ impl Normalizer {
             translations.entry(key).or_insert(words);
         }
         n.translations = translations;
+        let mut abbreviations = HashMap::default();
+        for (abbr, english) in RUSSIAN_ABBREVIATIONS {
+            if let [one] = raw_tokens(abbr).as_slice() {
+                let words = english
+                    .split_whitespace()
+                    .map(|w| n.canonical(w).to_string())
+                    .collect();
+                abbreviations.entry(one.text.clone()).or_insert(words);
+            }
+        }
+        n.abbreviations = abbreviations;
         let mut generic: HashSet<String> = SYNONYMS
             .iter()
             .map(|(c, _)| c.to_string())
             .chain(STEMS.iter().map(|(_, c)| n.canonical(c).to_string()))
-            .chain(n.translations.values().flatten().cloned())
+            .chain(TRANSLATIONS.iter().flat_map(|(_, english)| {
+                english
+                    .split_whitespace()
+                    .map(|w| n.canonical(w).to_string())
+                    .collect::<Vec<_>>()
+            }))
             .filter(|w| !PLACE_CANONICALS.contains(&w.as_str()))
             .collect();
         for w in ["and", "of", "the"] {
@@ -1303,6 +1481,12 @@ impl Normalizer {
     /// document frequencies do not make `information` or `group` count like a distinctive word.
     pub fn is_generic(&self, word: &str) -> bool {
         self.generic.contains(word)
+    }
+
+    /// Whether a word is in the segmentation vocabulary (generic words, places and, once the
+    /// matcher extended it, the list's own words).
+    pub fn is_vocabulary_word(&self, word: &str) -> bool {
+        self.vocabulary.contains(word)
     }
 
     /// Whether a word is a Chinese province or city ([`CHINESE_PLACES`]).
@@ -1343,6 +1527,11 @@ impl Normalizer {
                 }
                 Script::Han | Script::Hangul => self.translations.get(&t.text),
                 _ if t.syllabic => self.translations.get(&t.text),
+                // An abbreviation alone is no name (`NTC` may be any party's initials).
+                Script::Cyrillic | Script::Latin if name.tokens.len() >= 2 => self
+                    .abbreviations
+                    .get(&t.text)
+                    .filter(|_| t.script == Script::Cyrillic || t.text.len() >= 3),
                 _ => None,
             };
             match found {
@@ -1416,7 +1605,10 @@ impl Normalizer {
             for i in 2..=w.len() - 2 {
                 let (l, r) = w.split_at(i);
                 let ok_len = |x: &str| x.len() >= 4 || FUNCTION_WORDS.contains(&x);
-                if ok_len(l) && ok_len(r) && self.is_known(l) && self.is_known(r) {
+                // A short generic word may end the run (`KasperskyLab`).
+                let short_generic = r.len() == 3 && self.synonyms.contains_key(r);
+                if ok_len(l) && (ok_len(r) || short_generic) && self.is_known(l) && self.is_known(r)
+                {
                     let m = l.len().min(r.len());
                     if best.is_none_or(|b| m > b.min(w.len() - b)) {
                         best = Some(i);
@@ -1432,6 +1624,7 @@ impl Normalizer {
                             syllable: false,
                             skeleton: String::new(),
                             word_start: false,
+                            alt: None,
                         });
                     }
                 }
@@ -1466,36 +1659,61 @@ impl Normalizer {
     /// Returns the pieces with whether each is a known word.
     fn segment(&self, run: &[RawToken]) -> Vec<(String, bool)> {
         let n = run.len();
-        // best[i]: (unknown syllables, words) of the best segmentation of run[..i], and the
-        // length of its last piece.
-        let mut best: Vec<((usize, usize), usize)> = vec![((usize::MAX, usize::MAX), 0); n + 1];
-        best[0] = ((0, 0), 0);
+        // best[i]: (unknown syllables, words) of the best segmentation of run[..i], the length
+        // of its last piece and that piece's text (a polyphonic character may read otherwise).
+        let mut best: Vec<((usize, usize), usize, String)> =
+            vec![((usize::MAX, usize::MAX), 0, String::new()); n + 1];
+        best[0] = ((0, 0), 0, String::new());
+        // The readings of the piece run[i..i + len]: the table's, and with the other reading
+        // of polyphonic characters (at most a few).
+        let mut readings: Vec<String> = Vec::with_capacity(4);
+        let mut next: Vec<String> = Vec::with_capacity(4);
         for i in 0..n {
-            let ((unknown, words), _) = best[i];
+            let ((unknown, words), _, _) = best[i];
             if unknown == usize::MAX {
                 continue;
             }
-            let mut piece = String::new();
+            readings.clear();
+            readings.push(String::new());
             for len in 1..=self.max_syllables.min(n - i) {
-                piece.push_str(&run[i + len - 1].text);
-                let known = self.vocabulary.contains(&piece);
-                if !known && len > 1 {
+                let t = &run[i + len - 1];
+                match t.alt {
+                    None => readings.iter_mut().for_each(|r| r.push_str(&t.text)),
+                    Some(a) => {
+                        next.clear();
+                        for r in &readings {
+                            next.push(format!("{r}{}", t.text));
+                            if next.len() < 8 {
+                                next.push(format!("{r}{a}"));
+                            }
+                        }
+                        std::mem::swap(&mut readings, &mut next);
+                    }
+                }
+                let known = readings.iter().find(|r| self.vocabulary.contains(*r));
+                if known.is_none() && len > 1 {
                     continue;
                 }
-                let cost = (unknown + usize::from(!known), words + 1);
+                let cost = (unknown + usize::from(known.is_none()), words + 1);
                 if cost < best[i + len].0 {
-                    best[i + len] = (cost, len);
+                    let text = known.unwrap_or(&readings[0]).clone();
+                    best[i + len] = (cost, len, text);
                 }
             }
         }
         let mut pieces = Vec::new();
         let mut end = n;
         while end > 0 {
-            let len = best[end].1.max(1);
-            let word: String = run[end - len..end]
-                .iter()
-                .map(|t| t.text.as_str())
-                .collect();
+            let (_, len, ref text) = best[end];
+            let len = len.max(1);
+            let word = if text.is_empty() {
+                run[end - len..end]
+                    .iter()
+                    .map(|t| t.text.as_str())
+                    .collect()
+            } else {
+                text.clone()
+            };
             let known = self.vocabulary.contains(&word);
             pieces.push((word, known));
             end -= len;
@@ -1524,6 +1742,65 @@ impl Normalizer {
             })
             .max_by_key(|(_, k, _)| k.len())
             .map(|(_, _, c)| *c)
+    }
+
+    /// The canonical generic word of a word written in another romanisation of Russian than
+    /// the pipeline's (scientific, German or ICAO, see [`respell_russian`]): the respellings are
+    /// looked up in [`SYNONYMS`] and [`STEMS`], as they are and folded. Words of four letters
+    /// or more, never pinyin.
+    fn respelt_generic(&self, w: &str) -> Option<String> {
+        // Only words with a letter the respellings change.
+        let changes = |c: &u8| b"jxcwzhsi".contains(c);
+        if w.len() < 4
+            || !w.is_ascii()
+            || !w.as_bytes().iter().any(changes)
+            || self.is_known(w)
+            || self.is_canonical_word(w)
+            || is_pinyin_word(w)
+        {
+            // Never an English word of the tables (`central` is not `tsentral`).
+            return None;
+        }
+        let b = w.as_bytes();
+        let has = |c: u8| b.contains(&c);
+        let vowel = |c: &u8| b"aeiouy".contains(c);
+        let both = has(b'j') || w.ends_with("ych");
+        for system in [
+            Romanisation::Scientific,
+            Romanisation::German,
+            Romanisation::Icao,
+        ] {
+            // Skip a system none of whose rules applies (most words: no allocation).
+            let applies = both
+                || match system {
+                    Romanisation::Scientific => has(b'x') || has(b'c'),
+                    Romanisation::German => {
+                        has(b'w')
+                            || has(b'z')
+                            || w.contains("ch")
+                            || b.windows(3)
+                                .any(|x| x[1] == b's' && vowel(&x[0]) && vowel(&x[2]))
+                    }
+                    Romanisation::Icao => w.contains("ia") || w.contains("iu"),
+                };
+            if !applies {
+                continue;
+            }
+            let r = respell_russian(w, system, false);
+            if r == w {
+                continue;
+            }
+            let folded = fold_russian_romanisation(&r);
+            for x in std::iter::once(r.as_str()).chain(folded.as_deref()) {
+                if let Some(c) = self.synonyms.get(x) {
+                    return Some(c.clone());
+                }
+                if let Some(c) = stem_canonical(x) {
+                    return Some(self.canonical(c).to_string());
+                }
+            }
+        }
+        None
     }
 
     /// The canonical form of a word (itself when it has no synonym).
@@ -1580,6 +1857,33 @@ impl Normalizer {
                 end += 1;
             }
             let run = &toks[i..end];
+            // `shi` (市, city) or `sheng` (省, province) after a place written in pinyin
+            // (`Xia Men Shi`): an administrative suffix, as 市 and 省 are in characters.
+            let kept: Vec<RawToken>;
+            let run = if run
+                .iter()
+                .skip(2)
+                .any(|t| t.text == "shi" || t.text == "sheng")
+            {
+                kept = run
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, t)| {
+                        !((t.text == "shi" || t.text == "sheng")
+                            && (2..=3).any(|len| {
+                                *k >= len && {
+                                    let place: String =
+                                        run[k - len..*k].iter().map(|t| t.text.as_str()).collect();
+                                    self.places.contains(&place)
+                                }
+                            }))
+                    })
+                    .map(|(_, t)| t.clone())
+                    .collect();
+                &kept[..]
+            } else {
+                run
+            };
             let run_script = toks[i].script;
             if let Some(surname) = korean_surname(run, &self.vocabulary) {
                 // A three-syllable Korean word starting with a surname is a person's name:
@@ -1643,12 +1947,28 @@ impl Normalizer {
                 } else if let Some(c) = self.misspelt_generic(&t.text) {
                     // `inrdustries` -> `industry`: a typo must not hide a generic word.
                     t.text = c.to_string();
+                } else if let Some(c) = (!t.syllabic && t.script == Script::Latin)
+                    .then(|| self.respelt_generic(&t.text))
+                    .flatten()
+                {
+                    // `texnologij` (scientific), `centr`, `inwestizij` (German) -> the
+                    // generic word their BGN/PCGN spelling is.
+                    t.text = c;
                 } else if let Some(c) = self.stem_by_sound(&t.text, t.syllabic) {
                     // `raswedywatelnoe` (German romanisation) -> `intelligence`.
                     t.text = self.canonical(c).to_string();
-                } else if !t.syllabic {
-                    if let Some(f) = fold_russian_romanisation(&t.text) {
+                } else if !t.syllabic && matches!(t.script, Script::Latin | Script::Cyrillic) {
+                    // A distinctive word in another romanisation is respelt the pipeline's
+                    // way, letters only (`Moskowskij` -> `moskovsky`), then folded; never a word the tables
+                    // or the list know as it is (`moscow`).
+                    let respelt = romanisation_of(&t.text)
+                        .filter(|_| !self.is_known(&t.text) && !self.is_canonical_word(&t.text))
+                        .map(|r| respell_russian(&t.text, r, true));
+                    let base = respelt.as_deref().unwrap_or(&t.text);
+                    if let Some(f) = fold_russian_romanisation(base) {
                         t.text = f;
+                    } else if let Some(r) = respelt {
+                        t.text = r;
                     }
                 }
             }
@@ -1661,12 +1981,132 @@ impl Normalizer {
     }
 }
 
+/// The romanisation systems of Russian other than the pipeline's BGN/PCGN-like one that a
+/// Latin word may be written in (see [`respell_russian`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Romanisation {
+    /// Scientific / ISO 9: х `x`, ц `c`, й `j`, я `ja`, ю `ju` (ч ш ж with háček, already
+    /// `ch` `sh` `zh` here).
+    Scientific,
+    /// German (Duden): в `w`, х `ch`, ч `tsch`, ш and ж `sch`, щ `schtsch`, ц `z`, з `s`, й `j`.
+    German,
+    /// ICAO Doc 9303 (passports): я `ia`, ю `iu`, й `i`.
+    Icao,
+}
+
+/// The system a Latin word looks romanised in, from letters the pipeline's romanisation never
+/// writes: `sch`, or a `w` inside a word with another Russian mark (German); a final `-ij`/`-yj`
+/// a `j` between a consonant and a vowel, or an ending `-ija`, `-aja`, `-oje`... (scientific).
+/// Words of six letters or more (five
+/// ending in `-ij`, `Jurij`); `None`
+/// for most words (English, BGN/PCGN, pinyin, `Dawning`, `Mujahideen`). An `x` alone is no
+/// sign (`Alexander`).
+fn romanisation_of(w: &str) -> Option<Romanisation> {
+    let b = w.as_bytes();
+    let final_j = w.ends_with("ij") || w.ends_with("yj");
+    if b.len() < if final_j { 5 } else { 6 }
+        || !w.is_ascii()
+        || !(b.contains(&b'j') || w.contains("sch"))
+    {
+        return None;
+    }
+    let vowel = |c: u8| b"aeiouy".contains(&c);
+    // й at the end (`-ij`, `-yj`), or я ю е ё after a consonant (`prjamych`), not in `dj`
+    // nor before `i` (pinyin `jin`, `jia`, misspelt: `Tlanjin`).
+    // я, е, ю after и, а after й at the end (`-ija`, `-ije`, `-aja`, `-oje`).
+    let ending = ["ija", "ije", "iju", "aja", "oje", "yje"]
+        .iter()
+        .any(|e| w.ends_with(e));
+    let scientific = final_j
+        || ending
+        || b.windows(3)
+            .any(|x| !vowel(x[0]) && x[0] != b'd' && x[1] == b'j' && b"aeou".contains(&x[2]));
+    // в as `w` inside a word with another mark of Russian (`Moskowskij`), not alone
+    // (`Dawning`, a misspelt `Motcow`).
+    let german_w = b[1..].contains(&b'w') && scientific;
+    if (!w.contains("sch") && !german_w && !scientific) || is_pinyin_word(w) {
+        None
+    } else if w.contains("sch") || german_w {
+        Some(Romanisation::German)
+    } else if scientific {
+        Some(Romanisation::Scientific)
+    } else {
+        None
+    }
+}
+
+/// A Russian word written in another romanisation (see [`Romanisation`]) respelt the way the
+/// pipeline romanises Cyrillic (BGN/PCGN-like): `texnologij` → `tekhnologiy`, `inwestizij` →
+/// `investitsiy`, `technitscheskij` → `tekhnicheskiy`, `prjamych` → `pryamykh`. Letter rules
+/// only, no vocabulary: in both systems `j` before or after a vowel is `y` (`Jurij` -> `yuriy`), `ych` at the end
+/// (`-ых`, ч never follows ы) is `ykh`; scientific `x` is `kh` and `c` (not in `ch`) `ts`;
+/// German `schtsch` is `shch`, `tsch` `ch`, `sch` `sh`, `ch` `kh`, `w` `v`, `z` `ts`, `s`
+/// between vowels `z`; ICAO `ia`, `iu` after a consonant are `ya`, `yu`. With
+/// `letters_only` the rules that turn a letter into another sound class (`x`, `c`, `z`, `ch` to
+/// `kh`/`ts`) are left out: for distinctive words, where a typo may have put the `j` or `w`
+/// that reads as another romanisation.
+fn respell_russian(w: &str, system: Romanisation, letters_only: bool) -> String {
+    let b = w.as_bytes();
+    let vowel = |c: u8| b"aeiouy".contains(&c);
+    let mut out = String::with_capacity(w.len() + 4);
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &b[i..];
+        let prev = if i > 0 { b[i - 1] } else { b' ' };
+        let (text, adv): (&str, usize) = match system {
+            Romanisation::German if rest.starts_with(b"schtsch") => ("shch", 7),
+            Romanisation::German if rest.starts_with(b"tsch") => ("ch", 4),
+            Romanisation::German if rest.starts_with(b"sch") => ("sh", 3),
+            Romanisation::German if !letters_only && rest.starts_with(b"ch") => ("kh", 2),
+            Romanisation::German if rest[0] == b'w' => ("v", 1),
+            Romanisation::German if !letters_only && rest[0] == b'z' => ("ts", 1),
+            // з between vowels (`fisiko`): с there is written `ss`.
+            Romanisation::German
+                if !letters_only
+                    && rest[0] == b's'
+                    && vowel(prev)
+                    && rest.get(1).is_some_and(|&c| vowel(c)) =>
+            {
+                ("z", 1)
+            }
+            Romanisation::Icao
+                if i > 0
+                    && !vowel(prev)
+                    && (rest.starts_with(b"ia") || rest.starts_with(b"iu")) =>
+            {
+                ("y", 1)
+            }
+            Romanisation::Scientific if rest.starts_with(b"ch") => ("ch", 2),
+            Romanisation::Scientific if rest.starts_with(b"ck") => ("k", 2),
+            Romanisation::Scientific if !letters_only && rest[0] == b'x' => ("kh", 1),
+            Romanisation::Scientific if !letters_only && rest[0] == b'c' => ("ts", 1),
+            _ if rest == b"ych" => ("ykh", 3),
+            _ if rest[0] == b'j'
+                && (i > 0 || rest.get(1).is_some_and(|c| b"aeou".contains(c)))
+                && prev != b'd'
+                && (vowel(prev) || rest.get(1).is_none_or(|&c| vowel(c))) =>
+            {
+                ("y", 1)
+            }
+            _ => {
+                out.push(rest[0] as char);
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(text);
+        i += adv;
+    }
+    out
+}
+
 /// Russian words romanised by different systems, folded to one spelling: a leading `iu`, `ia`,
 /// `ie`, `io` (ICAO) becomes `yu`, `ya`, `ye`, `yo` (BGN/PCGN); the adjective endings of `-ский`
 /// in any case and romanisation (`-skij`, `-skiy`, `-skii`, `-skogo`, `-skaya`, `-skoe`...)
 /// become `-sky` (`Kasperskogo` -> `kaspersky`); a final `-ij`, `-iy`, `-ii`, `-yj`, `-yy`, `-yi`
 /// (й after и or ы) becomes `-y` (`Iurii` -> `yury`, `Dmitriy` -> `dmitry`). Words of five
-/// letters or more that are not pinyin; `None` when nothing changes.
+/// letters or more that are not pinyin; `None` when nothing changes. `ye` after a vowel
+/// (BGN/PCGN е) becomes `e`, as other systems write it.
 fn fold_russian_romanisation(w: &str) -> Option<String> {
     const LEADS: &[&str] = &["iu", "ia", "ie", "io"];
     const ENDS: &[&str] = &[
@@ -1675,7 +2115,9 @@ fn fold_russian_romanisation(w: &str) -> Option<String> {
     ];
     // Cheap test first: most words have nothing to fold.
     if w.len() < 5
-        || !(LEADS.iter().any(|l| w.starts_with(l)) || ENDS.iter().any(|e| w.ends_with(e)))
+        || !(LEADS.iter().any(|l| w.starts_with(l))
+            || ENDS.iter().any(|e| w.ends_with(e))
+            || w.contains("ye"))
         || !w.is_ascii()
         || is_pinyin_word(w)
     {
@@ -1683,12 +2125,28 @@ fn fold_russian_romanisation(w: &str) -> Option<String> {
     }
     let mut s = w.to_string();
     // Not in an acronym-like word (`IAMIC`): the rest must hold two vowels (`Iurii`, `Iuliia`).
+    // ...and a consonant after the lead (`IEIIC` is initials, not `Yeiic`).
     let vowels_after = s.bytes().skip(2).filter(|b| b"aeiouy".contains(b)).count();
+    let consonant_next = s.as_bytes().get(2).is_some_and(|b| !b"aeiouy".contains(b));
     for (from, to) in [("iu", "yu"), ("ia", "ya"), ("ie", "ye"), ("io", "yo")] {
-        if s.starts_with(from) && vowels_after >= 2 {
+        if s.starts_with(from) && vowels_after >= 2 && consonant_next {
             s.replace_range(..2, to);
             break;
         }
+    }
+    // BGN/PCGN writes е after a vowel `ye`, other systems `e`: `Mashinostroyeniya` ->
+    // `mashinostroeniya`.
+    if s.contains("ye") {
+        let b = s.as_bytes();
+        s = (0..b.len())
+            .filter(|&k| {
+                !(b[k] == b'y'
+                    && k > 0
+                    && b"aeiou".contains(&b[k - 1])
+                    && b.get(k + 1) == Some(&b'e'))
+            })
+            .map(|k| b[k] as char)
+            .collect();
     }
     const SKY: &[&str] = &[
         "skogo", "skaya", "skaia", "skaja", "skoye", "skoe", "skoi", "skoy", "skij", "skiy",
@@ -1716,8 +2174,22 @@ fn fold_russian_romanisation(w: &str) -> Option<String> {
 }
 
 /// Replaces the expressions of [`PHRASES`] (longest first, `of`/`and`/`the` skipped inside an
-/// expression) by their canonical token.
+/// expression) by their canonical token; `university` with `technology` anywhere in the name
+/// becomes `polytechnic`.
 fn apply_phrases(tokens: &mut Vec<Token>) {
+    apply_adjacent_phrases(tokens);
+    // A university that names technology anywhere in its name is a polytechnic, in any word
+    // order (`University Bauman Moscow State Technical`, `National University of Defense
+    // Technology`).
+    let at = |w: &str, tokens: &[Token]| tokens.iter().position(|t| t.text == w);
+    if let (Some(u), Some(t)) = (at("university", tokens), at("technology", tokens)) {
+        tokens[u].text = "polytechnic".to_string();
+        tokens.remove(t);
+    }
+}
+
+/// [`PHRASES`] whose words stand next to each other.
+fn apply_adjacent_phrases(tokens: &mut Vec<Token>) {
     let skip = |t: &Token| matches!(t.text.as_str(), "of" | "and" | "the");
     let mut i = 0;
     while i < tokens.len() {
@@ -1979,6 +2451,7 @@ mod tests {
         assert_eq!(toks(&n, "Kaspersky"), ["kaspersky"]);
         // Acronyms and pinyin are left alone.
         assert_eq!(toks(&n, "IAMIC"), ["iamic"]);
+        assert_eq!(toks(&n, "IEIIC"), ["ieiic"]);
         assert_eq!(toks(&n, "Haiyi"), ["haiyi"]);
         // Generic words romanised by other systems (German, scientific) find their stem by sound.
         assert_eq!(
@@ -1987,6 +2460,133 @@ mod tests {
         );
         assert_eq!(toks(&n, "gosudarstwennyj"), ["state"]);
         assert_eq!(toks(&n, "innovation"), ["innovation"]);
+    }
+
+    #[test]
+    fn polyphonic_characters_read_as_the_known_word() {
+        let n = Normalizer::new();
+        // 长 reads `zhang` in the transliteration table, `chang` in 长江; 厦 `sha` / `xia`.
+        assert_eq!(toks(&n, "长江存储"), ["changjiang", "memory"]);
+        assert_eq!(toks(&n, "厦门"), ["xiamen"]);
+        assert_eq!(toks(&n, "重庆"), ["chongqing"]);
+        // No known word: the table's reading stays.
+        assert_eq!(toks(&n, "张"), ["zhang"]);
+    }
+
+    #[test]
+    fn pinyin_city_suffix_after_a_place_is_dropped() {
+        let n = Normalizer::new();
+        assert_eq!(toks(&n, "Xia Men Shi Xin Xi"), ["xiamen", "information"]);
+        // `shi` elsewhere is a syllable like any other.
+        assert_eq!(toks(&n, "Shi Xin Xi"), ["shi", "information"]);
+    }
+
+    #[test]
+    fn name_words_translate_but_are_not_generic() {
+        let n = Normalizer::new();
+        let t = n
+            .translate(&n.normalize("长江存储科技"))
+            .expect("translated");
+        assert_eq!(t.text(), "yangtze memory technology");
+        let t = n
+            .translate(&n.normalize("Shu Guang Xin Xi"))
+            .expect("translated");
+        assert_eq!(t.text(), "dawn information");
+        let t = n.translate(&n.normalize("摩尔线程")).expect("translated");
+        assert_eq!(t.text(), "moer thread");
+        // Distinctive in a name: not generic vocabulary, unlike the glossary's words.
+        assert!(!n.is_generic("yangtze") && !n.is_generic("dawn") && !n.is_generic("thread"));
+        assert!(n.is_generic("memory"));
+    }
+
+    #[test]
+    fn scientific_and_german_romanisations_respelt() {
+        let n = Normalizer::new();
+        // Háček letters are `ch`, `sh`, `zh`, not `c`, `s`, `z`.
+        assert_eq!(toks(&n, "Kovalčuk"), ["kovalchuk"]);
+        // Generic words of the tables through their BGN/PCGN spelling (scientific, German).
+        assert_eq!(
+            toks(&n, "Specialnyj texnologičeskij centr"),
+            ["special", "technology", "center"]
+        );
+        assert_eq!(
+            toks(&n, "Rossijskij fond prjamych inwestizij"),
+            ["russia", "fund", "direct", "investment"]
+        );
+        // ICAO.
+        assert_eq!(
+            toks(&n, "Rossiiskii fond priamykh investitsii"),
+            ["russia", "fund", "direct", "investment"]
+        );
+        // German: intervocalic s is з, tsch ч, ch х.
+        assert_eq!(
+            toks(&n, "Moskowskij fisiko-technitscheskij institut"),
+            ["moscow", "physics", "technology", "institute"]
+        );
+        // Distinctive words, letters only: the same spelling from every system.
+        for name in [
+            "Jurij Walentinowitsch Kowaltschuk",
+            "Jurij Valentinovič Kovalčuk",
+        ] {
+            assert_eq!(
+                toks(&n, name),
+                ["yury", "valentinovich", "kovalchuk"],
+                "{name}"
+            );
+        }
+        // BGN/PCGN `ye` after a vowel is `e` as in the other systems.
+        assert_eq!(toks(&n, "Mashinostroyeniya"), toks(&n, "mašinostroenija"));
+        // English and pinyin words, and misspellings, are left alone: no mark of another
+        // romanisation (`w` alone, `x` alone, `j` before `i`, `j` with no vowel beside it).
+        for w in [
+            "dawning",
+            "alexander",
+            "motcow",
+            "tlanjin",
+            "mujahideen",
+            "sceurjty",
+        ] {
+            assert_eq!(toks(&n, w), [w]);
+        }
+    }
+
+    #[test]
+    fn russian_abbreviations_translate_inside_a_name() {
+        let n = Normalizer::new();
+        let t = n
+            .translate(&n.normalize("АО НТЦ «Модуль»"))
+            .expect("translated");
+        assert_eq!(t.text(), "research center modul");
+        let t = n
+            .translate(&n.normalize("AO NTZ Modul"))
+            .expect("translated");
+        assert_eq!(t.text(), "research center modul");
+        // Alone, an abbreviation is any party's initials.
+        assert!(n.translate(&n.normalize("NTC")).is_none());
+        // Two Latin letters are too short to tell.
+        assert!(n.translate(&n.normalize("KB Kookmin")).is_none());
+    }
+
+    #[test]
+    fn university_with_technology_in_any_order_is_a_polytechnic() {
+        let n = Normalizer::new();
+        let mut a = toks(&n, "University Bauman Moscow State Technical");
+        let mut b = toks(&n, "Bauman Moscow State Technical University");
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        assert!(a.contains(&"polytechnic".to_string()));
+    }
+
+    #[test]
+    fn a_short_generic_word_ends_a_run_together_name() {
+        let n = Normalizer::new();
+        let mut n = n;
+        // The list's own words are known (the matcher adds them).
+        n.extend_vocabulary(["kaspersky"]);
+        assert_eq!(toks(&n, "KasperskyLab"), ["kaspersky", "laboratory"]);
+        // Not a short word that is not generic.
+        assert_eq!(toks(&n, "Kasperskyabc"), ["kasperskyabc"]);
     }
 
     #[test]

@@ -110,13 +110,13 @@ fn recall_and_false_positive_rate_on_held_out_half() {
         );
     }
     // The false-positive target (<= 1%) on the held-out half, and floors a little
-    // below the measured recall (regression guards; measured: 0.987 same-script, 0.678
-    // cross-script, scripts/bench/screen.sh). Recall >= 0.98 is met on same-script variants
+    // below the measured recall (regression guards; measured: 0.943 overall, 0.987
+    // same-script, 0.707 cross-script, scripts/bench/screen.sh). Recall >= 0.98 is met on same-script variants
     // only: cross-script variants whose listed English name is a brand or a translation
     // (`海思` / `HiSilicon`, `浪潮` / `Inspur`) are out of reach without the native name among
     // the list's aliases, see tests/data/README.md.
     assert!(
-        same.recall >= 0.975,
+        same.recall >= 0.98,
         "held-out same-script: {same:?}\n{}",
         breakdown(&qs, &rs, 1)
     );
@@ -125,7 +125,12 @@ fn recall_and_false_positive_rate_on_held_out_half() {
         "held-out: {hold:?}\n{}",
         breakdown(&qs, &rs, 1)
     );
-    assert!(cross.recall >= 0.65, "held-out cross-script: {cross:?}");
+    assert!(cross.recall >= 0.70, "held-out cross-script: {cross:?}");
+    assert!(
+        hold.recall >= 0.94,
+        "held-out: {hold:?}\n{}",
+        breakdown(&qs, &rs, 1)
+    );
 }
 
 #[test]
@@ -148,7 +153,7 @@ fn threshold_tuned_on_one_half_holds_on_the_other() {
     eprintln!("holdout with tuned threshold: {hold:?}");
     // ...keeps its false-positive rate on the held-out half (recall floor at the measured level).
     assert!(hold.false_positive_rate <= 0.02, "{hold:?}");
-    assert!(hold.recall >= 0.88, "{hold:?}");
+    assert!(hold.recall >= 0.94, "{hold:?}");
 }
 
 #[test]
