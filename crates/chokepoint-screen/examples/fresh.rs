@@ -2,7 +2,7 @@
 //! the same lists, written down after the matcher's tables were, and never used to tune it).
 //! The screening list is both files; queries are generated, as for the quality test, and those
 //! of the fresh entities are counted, all of them (there is no tune half here).
-//! `cargo run --release -p chokepoint-screen --example fresh [SEED...]`
+//! `cargo run --release -p chokepoint-screen --example fresh [NAMES.csv...] [SEED...]`
 use chokepoint_core::NoProgress;
 use chokepoint_screen::eval::{build_eval_set, figures, flagged, load_eval_inputs};
 use chokepoint_screen::{MatchConfig, Screener};
@@ -15,8 +15,21 @@ fn main() {
     let dir = Path::new(DATA);
     let (known, mut natives) =
         load_eval_inputs(&dir.join("listed_names.csv")).expect("listed_names.csv");
-    let (fresh, fresh_natives) =
-        load_eval_inputs(&dir.join("fresh_names.csv")).expect("fresh_names.csv");
+    // The fresh names: `fresh_names.csv`, or the CSV files given (same columns).
+    let mut files: Vec<std::path::PathBuf> = std::env::args()
+        .skip(1)
+        .filter(|a| a.ends_with(".csv"))
+        .map(std::path::PathBuf::from)
+        .collect();
+    if files.is_empty() {
+        files.push(dir.join("fresh_names.csv"));
+    }
+    let (mut fresh, mut fresh_natives) = (Vec::new(), std::collections::HashMap::new());
+    for f in &files {
+        let (e, n) = load_eval_inputs(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        fresh.extend(e);
+        fresh_natives.extend(n);
+    }
     natives.extend(fresh_natives);
     let fresh_ids: std::collections::HashSet<&str> =
         fresh.iter().map(|e| e.list_id.as_str()).collect();
