@@ -117,14 +117,33 @@ pub(super) fn profile_batch<S: RecordSink>(
     for n in &names {
         cols.push(column(batch, n).map_err(|m| DistillError::Input(format!("{name}: {m}")))?);
     }
+    // Each column found once per batch, not once per row.
     let c = |n: &str| &cols[names.iter().position(|x| *x == n).unwrap_or(0)];
+    let (c_ts, c_account, c_prompt, c_created) =
+        (c("ts"), c("account_id"), c("prompt"), c("account_created"));
+    let (c_asn, c_prompt_tokens, c_completion_tokens) =
+        (c("asn"), c("prompt_tokens"), c("completion_tokens"));
+    let (c_org, c_ip, c_country, c_ua, c_payment, c_email) = (
+        c("org_id"),
+        c("ip"),
+        c("country"),
+        c("user_agent"),
+        c("payment_fingerprint"),
+        c("email_domain"),
+    );
+    let (c_tier, c_model, c_system, c_tools) = (
+        c("account_tier"),
+        c("model"),
+        c("system_prompt"),
+        c("tools"),
+    );
     for i in 0..batch.num_rows() {
         let row = first_row + i as u64 + 1;
         let nums = (|| {
             Ok::<_, (String, String)>((
-                u32_at(c("asn"), i, "asn")?,
-                u32_at(c("prompt_tokens"), i, "prompt_tokens")?,
-                u32_at(c("completion_tokens"), i, "completion_tokens")?,
+                u32_at(c_asn, i, "asn")?,
+                u32_at(c_prompt_tokens, i, "prompt_tokens")?,
+                u32_at(c_completion_tokens, i, "completion_tokens")?,
             ))
         })();
         let (asn, prompt_tokens, completion_tokens) = match nums {
@@ -137,12 +156,13 @@ pub(super) fn profile_batch<S: RecordSink>(
                 continue;
             }
         };
-        let ts = ts_at(c("ts"), i);
-        let created = ts_at(c("account_created"), i);
+        let ts = ts_at(c_ts, i);
+        let created = ts_at(c_created, i);
+        let (account_id, prompt) = (str_at(c_account, i), str_at(c_prompt, i));
         let missing = [
             ("ts", ts.is_none()),
-            ("account_id", str_at(c("account_id"), i).is_none()),
-            ("prompt", str_at(c("prompt"), i).is_none()),
+            ("account_id", account_id.is_none()),
+            ("prompt", prompt.is_none()),
         ]
         .into_iter()
         .find(|(_, m)| *m);
@@ -154,26 +174,26 @@ pub(super) fn profile_batch<S: RecordSink>(
             set.stats.bad(name, row, Some(f.into()), msg);
             continue;
         }
-        let tools = match c("tools") {
+        let tools = match c_tools {
             Col::ListLen(l) => l[i].unwrap_or(0),
             other => str_at(other, i)
                 .map_or(0, |t| t.split(';').filter(|x| !x.trim().is_empty()).count()),
         };
         let f = RawFields {
             ts: ts.as_deref().unwrap_or(""),
-            account_id: Cow::Borrowed(str_at(c("account_id"), i).unwrap_or("")),
-            prompt: Cow::Borrowed(str_at(c("prompt"), i).unwrap_or("")),
-            org_id: str_at(c("org_id"), i).map(Cow::Borrowed),
-            ip: str_at(c("ip"), i).map(Cow::Borrowed),
+            account_id: Cow::Borrowed(account_id.unwrap_or("")),
+            prompt: Cow::Borrowed(prompt.unwrap_or("")),
+            org_id: str_at(c_org, i).map(Cow::Borrowed),
+            ip: str_at(c_ip, i).map(Cow::Borrowed),
             asn,
-            country: str_at(c("country"), i).map(Cow::Borrowed),
-            user_agent: str_at(c("user_agent"), i).map(Cow::Borrowed),
-            payment_fingerprint: str_at(c("payment_fingerprint"), i).map(Cow::Borrowed),
-            email_domain: str_at(c("email_domain"), i).map(Cow::Borrowed),
+            country: str_at(c_country, i).map(Cow::Borrowed),
+            user_agent: str_at(c_ua, i).map(Cow::Borrowed),
+            payment_fingerprint: str_at(c_payment, i).map(Cow::Borrowed),
+            email_domain: str_at(c_email, i).map(Cow::Borrowed),
             account_created: created.as_deref(),
-            account_tier: str_at(c("account_tier"), i).map(Cow::Borrowed),
-            model: str_at(c("model"), i).map(Cow::Borrowed),
-            system_prompt: str_at(c("system_prompt"), i).map(Cow::Borrowed),
+            account_tier: str_at(c_tier, i).map(Cow::Borrowed),
+            model: str_at(c_model, i).map(Cow::Borrowed),
+            system_prompt: str_at(c_system, i).map(Cow::Borrowed),
             tools,
             prompt_tokens,
             completion_tokens,
