@@ -1096,9 +1096,7 @@ impl Screener {
         let mut hits: Vec<Hit> = Vec::new();
         // The transliterated reading, and the translated one when the name has generic words
         // of another script (see `Normalizer::translate`): the better hit per entry is kept.
-        let first = self.normalizer.normalize(name);
-        let translated = self.normalizer.translate(&first);
-        for norm in std::iter::once(first).chain(translated) {
+        for norm in self.readings(name) {
             let q = self.prepare_query(&norm, name);
             if q.tokens.is_empty() {
                 continue;
@@ -1197,14 +1195,21 @@ impl Screener {
         }
     }
 
+    /// The readings of a query: transliterated, and translated by the glossaries when it has
+    /// generic words of another script (see `Normalizer::translate`). Callers keep the better
+    /// hit per entry.
+    fn readings(&self, name: &str) -> impl Iterator<Item = NormalizedName> {
+        let first = self.normalizer.normalize(name);
+        let translated = self.normalizer.translate(&first);
+        std::iter::once(first).chain(translated)
+    }
+
     /// Every candidate entry's best score for a query, below the thresholds too (for tuning
     /// thresholds and for evaluations): `(list_id, score)`.
     pub fn screen_all_scores(&self, name: &str, country: Option<&str>) -> Vec<(String, f32)> {
         let country = country.map(crate::lists::country_code);
         let mut best: FxMap<u32, f32> = FxMap::default();
-        let first = self.normalizer.normalize(name);
-        let translated = self.normalizer.translate(&first);
-        for norm in std::iter::once(first).chain(translated) {
+        for norm in self.readings(name) {
             self.all_scores_into(&norm, name, country.as_deref(), &mut best);
         }
         best.into_iter()
@@ -1247,10 +1252,7 @@ impl Screener {
     /// The best score of a query against every variant, without the index (for tests that
     /// check the blocking loses nothing).
     pub fn best_score_exhaustive(&self, name: &str, country: Option<&str>) -> f32 {
-        let first = self.normalizer.normalize(name);
-        let translated = self.normalizer.translate(&first);
-        std::iter::once(first)
-            .chain(translated)
+        self.readings(name)
             .map(|n| self.exhaustive_reading(&self.prepare_query(&n, name), country))
             .fold(0.0, f32::max)
     }
