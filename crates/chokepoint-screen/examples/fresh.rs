@@ -4,9 +4,10 @@
 //! of the fresh entities are counted, all of them (there is no tune half here).
 //! `cargo run --release -p chokepoint-screen --example fresh [NAMES.csv...] [SEED...]`
 use chokepoint_core::NoProgress;
-use chokepoint_screen::eval::{build_eval_set, figures, flagged, load_eval_inputs};
+use chokepoint_screen::eval::{
+    build_eval_set, figures, is_cross_script, load_eval_inputs, KindTally,
+};
 use chokepoint_screen::{MatchConfig, Screener};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
@@ -43,7 +44,7 @@ fn main() {
     let show = std::env::var("FRESH_MISSES").is_ok();
     let all: Vec<_> = known.iter().chain(&fresh).cloned().collect();
     let s = Screener::build(all.clone(), MatchConfig::default(), &NoProgress);
-    let mut by_kind: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut by_kind = KindTally::default();
     let (mut qs_all, mut rs_all) = (Vec::new(), Vec::new());
     for seed in seeds {
         // Generated over the whole list (so that a look-alike names no listed party of either
@@ -53,26 +54,23 @@ fn main() {
             .filter(|q| q.source.as_deref().is_none_or(|id| fresh_ids.contains(id)));
         for q in qs {
             let r = s.screen(&q.name, q.country.as_deref());
-            let ok = flagged(&q, &r) == q.expected.is_some();
-            if !ok && show {
+            if !by_kind.add(&q, &r) && show {
                 println!(
                     "  {} {:?} {:?} -> {:?} {:.2}",
                     q.kind, q.name, q.expected, r.decision, r.score
                 );
             }
-            let e = by_kind.entry(q.kind.clone()).or_default();
-            e.0 += 1;
-            e.1 += usize::from(!ok);
             qs_all.push(q);
             rs_all.push(r);
         }
     }
-    let cross = |k: &str| matches!(k, "native-script" | "pinyin" | "romanisation");
     let pick = |want: Option<bool>| {
         let (q, r): (Vec<_>, Vec<_>) = qs_all
             .iter()
             .zip(&rs_all)
-            .filter(|(q, _)| want.is_none_or(|c| q.expected.is_none() || cross(&q.kind) == c))
+            .filter(|(q, _)| {
+                want.is_none_or(|c| q.expected.is_none() || is_cross_script(&q.kind) == c)
+            })
             .map(|(q, r)| (q.clone(), r.clone()))
             .unzip();
         figures(&q, &r, None)
@@ -80,7 +78,5 @@ fn main() {
     println!("fresh names, all: {:?}", pick(None));
     println!("fresh names, same-script: {:?}", pick(Some(false)));
     println!("fresh names, cross-script: {:?}", pick(Some(true)));
-    for (k, (n, bad)) in by_kind {
-        println!("{k:>22}: {n:5} queries, {bad:3} wrong");
-    }
+    print!("{by_kind}");
 }

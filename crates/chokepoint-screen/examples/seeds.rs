@@ -4,9 +4,8 @@
 //! `cargo run --release -p chokepoint-screen --example seeds -- 1 2 3` (`SEEDS_MISSES=typo`
 //! lists the misses of one kind).
 use chokepoint_core::NoProgress;
-use chokepoint_screen::eval::{build_eval_set, figures, flagged, load_eval_inputs};
+use chokepoint_screen::eval::{build_eval_set, figures, load_eval_inputs, KindTally};
 use chokepoint_screen::{MatchConfig, Screener};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/listed_names.csv");
@@ -19,7 +18,7 @@ fn main() {
         .collect();
     let show = std::env::var("SEEDS_MISSES").ok();
     let s = Screener::build(entries.clone(), MatchConfig::default(), &NoProgress);
-    let mut by_kind: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut by_kind = KindTally::default();
     let (mut listed, mut found, mut unlisted, mut fps) = (0, 0, 0, 0);
     for seed in seeds {
         // The tune half only.
@@ -32,16 +31,12 @@ fn main() {
             .map(|q| s.screen(&q.name, q.country.as_deref()))
             .collect();
         for (q, r) in qs.iter().zip(&rs) {
-            let ok = flagged(q, r) == q.expected.is_some();
-            if !ok && show.as_deref() == Some(q.kind.as_str()) {
+            if !by_kind.add(q, r) && show.as_deref() == Some(q.kind.as_str()) {
                 println!(
                     "  {} {:?} {:?} -> {:?} {:.2}",
                     q.kind, q.name, q.expected, r.decision, r.score
                 );
             }
-            let e = by_kind.entry(q.kind.to_string()).or_default();
-            e.0 += 1;
-            e.1 += usize::from(!ok);
         }
         let f = figures(&qs, &rs, Some(0));
         listed += f.listed;
@@ -54,7 +49,5 @@ fn main() {
         found as f64 / listed.max(1) as f64,
         fps as f64 / unlisted.max(1) as f64
     );
-    for (k, (n, wrong)) in by_kind {
-        println!("{k:>22}: {n:6} queries, {wrong:4} wrong");
-    }
+    print!("{by_kind}");
 }

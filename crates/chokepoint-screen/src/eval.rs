@@ -1214,6 +1214,38 @@ pub fn build_eval_set(
     out
 }
 
+/// Whether a query kind is a variant written in another script than the list's (Chinese
+/// characters, Cyrillic, Arabic script) or its romanisation (pinyin syllables, Cyrillic
+/// romanised letter by letter): the figures are reported apart from same-script variants.
+pub fn is_cross_script(kind: &str) -> bool {
+    matches!(kind, "native-script" | "pinyin" | "romanisation")
+}
+
+/// Queries and wrong answers per query kind (a look-alike is wrong when flagged, a listed
+/// variant when not found), printed one kind per line.
+#[derive(Debug, Default)]
+pub struct KindTally(std::collections::BTreeMap<String, (usize, usize)>);
+
+impl KindTally {
+    /// Counts a query and its result; returns whether the result is right.
+    pub fn add(&mut self, q: &LabelledQuery, r: &NameResult) -> bool {
+        let ok = flagged(q, r) == q.expected.is_some();
+        let slot = self.0.entry(q.kind.clone()).or_default();
+        slot.0 += 1;
+        slot.1 += usize::from(!ok);
+        ok
+    }
+}
+
+impl std::fmt::Display for KindTally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (kind, (n, wrong)) in &self.0 {
+            writeln!(f, "{kind:>22}: {n:6} queries, {wrong:4} wrong")?;
+        }
+        Ok(())
+    }
+}
+
 /// Recall and false-positive rate of a run.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Figures {

@@ -3,10 +3,10 @@
 
 use chokepoint_core::NoProgress;
 use chokepoint_screen::eval::{
-    build_eval_set, figures, flagged, load_eval_inputs, tune_review_threshold, LabelledQuery,
+    build_eval_set, figures, is_cross_script, load_eval_inputs, tune_review_threshold, KindTally,
+    LabelledQuery,
 };
 use chokepoint_screen::{load_list, Encoding, MatchConfig, NameResult, Screener};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/listed_names.csv");
@@ -31,22 +31,15 @@ fn run(s: &Screener, qs: &[LabelledQuery]) -> Vec<NameResult> {
 }
 
 fn breakdown(qs: &[LabelledQuery], rs: &[NameResult], half: u8) -> String {
-    let mut by_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut tally = KindTally::default();
     let mut misses = Vec::new();
     for (q, r) in qs.iter().zip(rs) {
         if q.half != half {
             continue;
         }
-        let slot = by_kind.entry(q.kind.as_str()).or_default();
-        slot.0 += 1;
-        let ok = flagged(q, r) == q.expected.is_some();
-        if !ok {
-            slot.1 += 1;
-            if half == 1 {
-                // The held-out half's queries are never printed: thresholds and tables are
-                // developed on the tune half only.
-                continue;
-            }
+        // The held-out half's queries are never printed: thresholds and tables are developed
+        // on the tune half only.
+        if !tally.add(q, r) && half == 0 {
             misses.push(format!(
                 "  {} {:?} {} -> {} {:.2} {:?}",
                 q.kind,
@@ -60,18 +53,11 @@ fn breakdown(qs: &[LabelledQuery], rs: &[NameResult], half: u8) -> String {
             ));
         }
     }
-    let mut s = String::new();
-    for (k, (n, bad)) in by_kind {
-        s.push_str(&format!("{k:>22}: {n:5} queries, {bad:3} wrong\n"));
-    }
-    s.push_str(&misses.join("\n"));
-    s
+    format!("{tally}{}", misses.join("\n"))
 }
 
-/// Variants written in another script than the list's (Chinese characters, Cyrillic, Arabic
-/// script), or their romanisation (pinyin syllables, Cyrillic romanised letter by letter).
 fn cross_script(q: &LabelledQuery) -> bool {
-    matches!(q.kind.as_str(), "native-script" | "pinyin" | "romanisation")
+    is_cross_script(&q.kind)
 }
 
 #[test]
