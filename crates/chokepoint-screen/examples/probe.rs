@@ -4,7 +4,7 @@ use chokepoint_screen::{load_list, Encoding, MatchConfig, Screener};
 use std::path::Path;
 
 fn main() {
-    let list = load_list(
+    let mut list = load_list(
         Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/data/listed_names.csv"
@@ -12,6 +12,13 @@ fn main() {
         Encoding::Utf8,
     )
     .expect("list");
+    // PROBE_LISTS=a.csv,b.csv screens against these lists as well.
+    for extra in std::env::var("PROBE_LISTS").unwrap_or_default().split(',') {
+        if !extra.is_empty() {
+            let more = load_list(Path::new(extra), Encoding::Utf8).expect("PROBE_LISTS file");
+            list.entries.extend(more.entries);
+        }
+    }
     // PROBE_REVIEW=0.3 shows hits below the review threshold too.
     let review = std::env::var("PROBE_REVIEW")
         .ok()

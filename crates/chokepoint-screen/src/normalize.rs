@@ -211,6 +211,8 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
         &["info", "xinxi", "informatsii", "informatsionnye"],
     ),
     ("group", &["grp", "jituan", "gruppa", "grupo", "groupe"]),
+    // 公司 inside a name (集团公司, Group Corporation); at the end it is the legal form.
+    ("corporation", &["gongsi"]),
     ("holdings", &["holding", "hldgs", "konggu", "kholding"]),
     (
         "industry",
@@ -615,6 +617,32 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("그룹", "group"),
     ("합영", "joint venture"),
     ("수출입", "import export"),
+    ("신용", "credit"),
+    ("민족", "national"),
+    ("보험", "insurance"),
+    ("총", "general"),
+    ("군수", "munitions"),
+    ("공업부", "industry department"),
+    ("위원회", "committee"),
+    ("인민", "people's"),
+    ("무력", "armed forces"),
+    ("해군", "navy"),
+    ("공군", "air force"),
+    ("항공", "airlines"),
+    ("우주", "space"),
+    ("원자력", "atomic energy"),
+    ("기업소", "enterprise"),
+    ("연합기업소", "complex"),
+    ("공장", "factory"),
+    ("제철소", "steel works"),
+    ("선박", "ship"),
+    ("수산", "fisheries"),
+    ("금융", "financial"),
+    ("투자", "investment"),
+    ("국제", "international"),
+    ("외국", "foreign"),
+    ("합작", "joint venture"),
+    ("상사", "trading company"),
     // Chinese (pinyin words, after segmentation)
     ("yun", "cloud"),
     ("sheji", "design"),
@@ -669,6 +697,7 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     // More general vocabulary of Chinese organisation names (pinyin words after
     // segmentation): industries, kinds of organisation, directions and regions, technology.
     ("zhonggong", "heavy industry"),
+    ("kegong", "science and industry"),
     ("jungong", "military industry"),
     ("bingqi", "ordnance"),
     ("daodan", "missile"),
@@ -1154,6 +1183,122 @@ fn raw_tokens(name: &str) -> Vec<RawToken> {
     joined
 }
 
+/// The value of a Chinese numeral syllable (characters or pinyin): `shi` 十 is ten, `bai` 百 a
+/// hundred; `None` for any other syllable.
+fn numeral_value(syllable: &str) -> Option<u32> {
+    Some(match syllable {
+        "ling" => 0,
+        "yi" => 1,
+        "er" | "liang" => 2,
+        "san" => 3,
+        "si" => 4,
+        "wu" => 5,
+        "liu" => 6,
+        "qi" => 7,
+        "ba" => 8,
+        "jiu" => 9,
+        "shi" => 10,
+        "bai" => 100,
+        _ => return None,
+    })
+}
+
+/// The number a run of Chinese numeral syllables writes: positional with `shi`/`bai`
+/// (`san shi ba` 三十八 = 38, `shi si` 十四 = 14, `er bai ling san` 二百零三 = 203), digit by digit
+/// otherwise (`qi yi er` 七一二 = 712).
+fn chinese_number(values: &[u32]) -> String {
+    if !values.iter().any(|&v| v >= 10) {
+        return values.iter().map(|v| v.to_string()).collect();
+    }
+    let (mut total, mut digit) = (0u32, None::<u32>);
+    for &v in values {
+        match v {
+            10 | 100 => {
+                total += digit.unwrap_or(1) * v;
+                digit = None;
+            }
+            d => digit = Some(d),
+        }
+    }
+    (total + digit.unwrap_or(0)).to_string()
+}
+
+/// English ordinal words, as the lists write the numbered institutes and academies
+/// (`Second Academy`) that Chinese writes 第二研究院.
+const ORDINAL_WORDS: &[&str] = &[
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+];
+
+/// Numbers written one way: ordinals (`38th`, `Second`) and Chinese ordinals (`第三十八`, `Di San
+/// Shi Ba`) become digits (`38`), and the `No.` in front of a number goes (`No. 38`). Numbered
+/// institutes are many on the lists and differ only by their number, which must match exactly.
+fn fold_numbers(toks: Vec<RawToken>) -> Vec<RawToken> {
+    let digits_token = |text: String| RawToken {
+        text,
+        script: Script::Latin,
+        syllable: false,
+        skeleton: String::new(),
+        word_start: false,
+        alt: None,
+    };
+    let mut out: Vec<RawToken> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
+        // 第 + numerals, in characters or pinyin syllables.
+        if t.syllable && t.text == "di" {
+            let values: Vec<u32> = toks[i + 1..]
+                .iter()
+                .take_while(|u| u.syllable && u.script == t.script)
+                .map_while(|u| numeral_value(&u.text))
+                .collect();
+            if !values.is_empty() {
+                out.push(digits_token(chinese_number(&values)));
+                i += 1 + values.len();
+                continue;
+            }
+        }
+        if !t.syllable && t.script == Script::Latin {
+            let w = t.text.as_str();
+            let number = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+            let letters = &w[number.len()..];
+            if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+                // `38th`, and `38thResearch` (a space left out) as `38` `research`.
+                let rest = ["st", "nd", "rd", "th"]
+                    .iter()
+                    .find_map(|o| letters.strip_prefix(o))
+                    .filter(|r| r.is_empty() || r.len() >= 3);
+                if let Some(rest) = rest {
+                    out.push(digits_token(number.to_string()));
+                    if !rest.is_empty() {
+                        out.push(RawToken {
+                            text: rest.to_string(),
+                            ..digits_token(String::new())
+                        });
+                    }
+                    i += 1;
+                    continue;
+                }
+            }
+            if let Some(k) = ORDINAL_WORDS.iter().position(|o| *o == w) {
+                out.push(digits_token((k + 1).to_string()));
+                i += 1;
+                continue;
+            }
+            let next_is_number = toks
+                .get(i + 1)
+                .is_some_and(|u| u.text.bytes().next().is_some_and(|b| b.is_ascii_digit()));
+            if matches!(w, "no" | "nr") && next_is_number {
+                i += 1;
+                continue;
+            }
+        }
+        out.push(toks[i].clone());
+        i += 1;
+    }
+    out
+}
+
 /// The pinyin syllables (toneless), from the transliteration of the CJK Unified Ideographs,
 /// each packed into an integer ([`syllable_code`]): looked up many times per name.
 fn pinyin_syllables() -> &'static HashSet<u32> {
@@ -1178,16 +1323,95 @@ fn syllable_code(s: &[u8]) -> Option<u32> {
     })
 }
 
-/// Korean surnames in Revised Romanization (as the pipeline writes Hangul) and as the lists
-/// write them (McCune-Reischauer style, the DPRK usage: 김 Kim, 리/이 Ri, 박 Pak).
+/// A Hangul syllable, read by the transliteration table in Revised Romanization (`byeong`,
+/// `cheol`, `li`, `muyeog`), respelt the way the lists write North Korean names and bodies
+/// (McCune-Reischauer as the DPRK uses it, without breves and apostrophes): ㄱ ㄷ ㅂ ㄹ begin a
+/// syllable as `k` `t` `p` `r`, ㅓ is `o`, ㅡ is `u`, a final ㄱ ㅂ ㄷ is `k` `p` `t` (`Ri Pyong
+/// Chol`, `Tanchon`, `Kwangson`); inside a word, after a vowel or a voiced final, ㄱ ㄷ ㅂ stay
+/// `g` `d` `b` (`ryon` + `bong`: `voiced`). Applied to the syllables of names only: the Korean
+/// vocabulary is looked up in the table's reading, which tells ㄷ from ㅌ.
+fn dprk_syllable(rr: &str, voiced: bool) -> String {
+    const INITIALS: &[(&str, &str)] = &[
+        ("kk", "kk"),
+        ("tt", "tt"),
+        ("pp", "pp"),
+        ("ss", "ss"),
+        ("jj", "jj"),
+        ("ch", "ch"),
+        ("g", "k"),
+        ("d", "t"),
+        ("b", "p"),
+        ("l", "r"),
+        ("r", "r"),
+        ("n", "n"),
+        ("m", "m"),
+        ("s", "s"),
+        ("j", "j"),
+        ("k", "k"),
+        ("t", "t"),
+        ("p", "p"),
+        ("h", "h"),
+    ];
+    const VOWELS: &[(&str, &str)] = &[
+        ("yeo", "yo"),
+        ("weo", "wo"),
+        ("wae", "wae"),
+        ("yae", "yae"),
+        ("eo", "o"),
+        ("eu", "u"),
+        ("ae", "ae"),
+        ("oe", "oe"),
+        ("ui", "ui"),
+        ("wa", "wa"),
+        ("wo", "wo"),
+        ("we", "we"),
+        ("wi", "wi"),
+        ("ya", "ya"),
+        ("yo", "yo"),
+        ("yu", "yu"),
+        ("ye", "ye"),
+        ("a", "a"),
+        ("e", "e"),
+        ("i", "i"),
+        ("o", "o"),
+        ("u", "u"),
+    ];
+    let (initial, rest) = INITIALS
+        .iter()
+        .find_map(|(rr_i, mr)| rr.strip_prefix(rr_i).map(|r| (*mr, r)))
+        .unwrap_or(("", rr));
+    let initial = match (initial, voiced) {
+        ("k", true) if rr.starts_with('g') => "g",
+        ("t", true) if rr.starts_with('d') => "d",
+        ("p", true) if rr.starts_with('b') => "b",
+        _ => initial,
+    };
+    let Some((vowel, fin)) = VOWELS
+        .iter()
+        .find_map(|(rr_v, mr)| rest.strip_prefix(rr_v).map(|r| (*mr, r)))
+    else {
+        // Not a syllable the table writes (a letter of the compatibility block): as it is.
+        return rr.to_string();
+    };
+    let fin = match fin {
+        "g" | "kk" => "k",
+        "b" => "p",
+        "d" | "s" | "ss" | "j" | "ch" | "t" | "h" => "t",
+        other => other,
+    };
+    format!("{initial}{vowel}{fin}")
+}
+
+/// Korean surnames as the pipeline writes Hangul ([`dprk_syllable`]) and as the lists write
+/// them (the DPRK usage: 김 Kim, 리/이 Ri, 임/림 Rim, 박 Pak).
 const KOREAN_SURNAMES: &[(&str, &str)] = &[
-    ("gim", "kim"),
+    ("kim", "kim"),
     ("i", "ri"),
     ("ri", "ri"),
-    ("bak", "pak"),
+    ("pak", "pak"),
     ("choe", "choe"),
-    ("jeong", "jong"),
-    ("gang", "kang"),
+    ("jong", "jong"),
+    ("kang", "kang"),
     ("jo", "jo"),
     ("yun", "yun"),
     ("jang", "jang"),
@@ -1195,23 +1419,23 @@ const KOREAN_SURNAMES: &[(&str, &str)] = &[
     ("rim", "rim"),
     ("han", "han"),
     ("o", "o"),
-    ("seo", "so"),
+    ("so", "so"),
     ("sin", "sin"),
-    ("gwon", "kwon"),
+    ("kwon", "kwon"),
     ("hwang", "hwang"),
     ("an", "an"),
     ("song", "song"),
     ("ryu", "ryu"),
     ("yu", "yu"),
     ("hong", "hong"),
-    ("jeon", "jon"),
-    ("go", "ko"),
+    ("jon", "jon"),
+    ("ko", "ko"),
     ("mun", "mun"),
     ("yang", "yang"),
     ("son", "son"),
-    ("bae", "pae"),
-    ("baek", "paek"),
-    ("heo", "ho"),
+    ("pae", "pae"),
+    ("paek", "paek"),
+    ("ho", "ho"),
     ("nam", "nam"),
     ("ro", "ro"),
     ("no", "no"),
@@ -1221,8 +1445,8 @@ const KOREAN_SURNAMES: &[(&str, &str)] = &[
     ("min", "min"),
     ("jin", "jin"),
     ("cha", "cha"),
-    ("hyeon", "hyon"),
-    ("choe", "choe"),
+    ("hyon", "hyon"),
+    ("tae", "tae"),
 ];
 
 /// The list spelling of the surname of a three-syllable Hangul word that starts with one and
@@ -1239,9 +1463,10 @@ fn korean_surname(run: &[RawToken], vocabulary: &HashSet<String>) -> Option<&'st
             }
         }
     }
+    let first = dprk_syllable(&run[0].text, false);
     KOREAN_SURNAMES
         .iter()
-        .find(|(rr, _)| *rr == run[0].text)
+        .find(|(spelt, _)| *spelt == first)
         .map(|(_, list)| *list)
 }
 
@@ -1810,7 +2035,7 @@ impl Normalizer {
 
     /// Normalises a name (see the module documentation for the steps).
     pub fn normalize(&self, name: &str) -> NormalizedName {
-        let mut toks = self.split_joined(raw_tokens(name));
+        let mut toks = self.split_joined(fold_numbers(raw_tokens(name)));
         let mut legal_forms = Vec::new();
         // Step 4: legal forms at either end, repeatedly, while the name proper keeps a token.
         loop {
@@ -1887,19 +2112,17 @@ impl Normalizer {
             let run_script = toks[i].script;
             if let Some(surname) = korean_surname(run, &self.vocabulary) {
                 // A three-syllable Korean word starting with a surname is a person's name:
-                // surname, then the given name (`김정은` -> `kim jeongeun`).
-                tokens.push(Token {
-                    text: surname.to_string(),
-                    script: Script::Hangul,
-                    skeleton: String::new(),
-                    syllabic: false,
-                });
-                tokens.push(Token {
-                    text: run[1..].iter().map(|t| t.text.as_str()).collect(),
-                    script: Script::Hangul,
-                    skeleton: String::new(),
-                    syllabic: false,
-                });
+                // surname, then the given name's syllables as the lists write them apart
+                // (`김정은` -> `kim jong un`, `리병철` -> `ri pyong chol`).
+                let given = run[1..].iter().map(|t| dprk_syllable(&t.text, false));
+                for text in std::iter::once(surname.to_string()).chain(given) {
+                    tokens.push(Token {
+                        text,
+                        script: Script::Hangul,
+                        skeleton: String::new(),
+                        syllabic: false,
+                    });
+                }
                 i = end;
                 continue;
             }
@@ -1907,7 +2130,14 @@ impl Normalizer {
             // that an unknown name counts as one word, not as several.
             let mut pending = String::new();
             for (word, known) in self.segment(run) {
-                if !known {
+                if !known && run_script == Script::Hangul {
+                    // A syllable of a Korean name, spelt as the lists spell them.
+                    let voiced = pending
+                        .bytes()
+                        .last()
+                        .is_some_and(|b| b"aeiouynml".contains(&b));
+                    pending.push_str(&dprk_syllable(&word, voiced));
+                } else if !known {
                     pending.push_str(&word);
                 } else {
                     if !pending.is_empty() {
@@ -2384,6 +2614,46 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_written_one_way() {
+        let n = Normalizer::new();
+        let want = toks(&n, "CETC 38th Research Institute");
+        assert!(want.contains(&"38".to_string()), "{want:?}");
+        for q in [
+            "CETC No. 38 Research Institute",
+            "CETC Nr 38 Research Institute",
+            "CETC 38thResearch Institute",
+        ] {
+            assert_eq!(toks(&n, q), want, "{q}");
+        }
+        // 第三十八, 第十四, 第二百零三, 第二 in characters and in pinyin syllables.
+        for (q, number) in [
+            ("中国电子科技集团公司第三十八研究所", "38"),
+            (
+                "Zhong Guo Dian Zi Ke Ji Ji Tuan Gong Si Di San Shi Ba Yan Jiu Suo",
+                "38",
+            ),
+            ("中国电子科技集团公司第十四研究所", "14"),
+            ("第二百零三研究所", "203"),
+            ("中国航天科工集团第二研究院", "2"),
+            (
+                "Zhong Guo Hang Tian Ke Gong Ji Tuan Di Er Yan Jiu Yuan",
+                "2",
+            ),
+        ] {
+            let t = toks(&n, q);
+            assert!(t.contains(&number.to_string()), "{q}: {t:?}");
+        }
+        assert!(toks(&n, "CASIC Second Academy").contains(&"2".to_string()));
+        // The syllables around the number still segment into words.
+        assert_eq!(
+            toks(&n, "中国电子科技集团公司第三十八研究所")[5..],
+            ["38", "institute"]
+        );
+        // `no` is a word (a Korean surname) unless a number follows.
+        assert_eq!(toks(&n, "No Kwang Chol").len(), 3);
+    }
+
+    #[test]
     fn latin_legal_forms_and_punctuation() {
         let n = Normalizer::new();
         let r = n.normalize("Huawei Technologies Co., Ltd.");
@@ -2635,7 +2905,9 @@ mod tests {
     fn hangul_names_and_translated_reading() {
         let n = Normalizer::new();
         // A three-syllable Korean name: surname in the lists' spelling, then the given name.
-        assert_eq!(toks(&n, "김정은"), ["kim", "jeongeun"]);
+        assert_eq!(toks(&n, "김정은"), ["kim", "jong", "un"]);
+        assert_eq!(toks(&n, "리병철"), ["ri", "pyong", "chol"]);
+        assert_eq!(toks(&n, "최룡해"), ["choe", "ryong", "hae"]);
         // An organisation: segmented into known words, its legal form set aside, and a
         // translated reading.
         let r = n.normalize("조선광업개발무역회사");

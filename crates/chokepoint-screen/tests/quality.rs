@@ -3,23 +3,28 @@
 
 use chokepoint_core::NoProgress;
 use chokepoint_screen::eval::{
-    build_eval_set, figures, is_cross_script, load_eval_inputs, tune_review_threshold, KindTally,
-    LabelledQuery,
+    build_eval_set, figures, flagged, is_cross_script, load_eval_inputs, tune_review_threshold,
+    KindTally, LabelledQuery,
 };
 use chokepoint_screen::{load_list, Encoding, MatchConfig, NameResult, Screener};
+use std::collections::HashMap;
 use std::path::Path;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/listed_names.csv");
 const SEED: u64 = 20_260_501;
 
-fn setup() -> (Screener, Vec<LabelledQuery>) {
+fn setup() -> (Screener, Vec<LabelledQuery>, HashMap<String, &'static str>) {
     let list = load_list(Path::new(DATA), Encoding::Utf8).expect("test list loads");
     assert!(list.skipped.is_empty(), "{:?}", list.skipped);
     assert!(list.entries.len() >= 250, "a few hundred real names");
     let (entries, natives) = load_eval_inputs(Path::new(DATA)).expect("test list loads");
     let queries = build_eval_set(&entries, &natives, SEED);
+    let scripts = natives
+        .iter()
+        .map(|(id, n)| (id.clone(), writing_system(&n.native)))
+        .collect();
     let screener = Screener::build(entries, MatchConfig::default(), &NoProgress);
-    (screener, queries)
+    (screener, queries, scripts)
 }
 
 fn run(s: &Screener, qs: &[LabelledQuery]) -> Vec<NameResult> {
@@ -56,13 +61,59 @@ fn breakdown(qs: &[LabelledQuery], rs: &[NameResult], half: u8) -> String {
     format!("{tally}{}", misses.join("\n"))
 }
 
+/// The writing system of a native name, told apart by Unicode block alone (the evaluation's
+/// own classification, not the matcher's).
+fn writing_system(native: &str) -> &'static str {
+    let has = |lo: char, hi: char| native.chars().any(|c| (lo..=hi).contains(&c));
+    if has('\u{4e00}', '\u{9fff}') {
+        "chinese"
+    } else if has('\u{ac00}', '\u{d7a3}') {
+        "korean"
+    } else if has('\u{0400}', '\u{04ff}') {
+        "cyrillic"
+    } else if has('\u{0600}', '\u{06ff}') {
+        "arabic-script"
+    } else {
+        "other"
+    }
+}
+
+/// Cross-script queries of one half and their wrong answers by the writing system of the
+/// entry's native name (aggregate counts only).
+fn by_writing_system(
+    qs: &[LabelledQuery],
+    rs: &[NameResult],
+    scripts: &HashMap<String, &'static str>,
+    half: u8,
+) -> String {
+    let mut tally: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for (q, r) in qs.iter().zip(rs) {
+        if q.half != half || !cross_script(q) {
+            continue;
+        }
+        let script = q
+            .source
+            .as_ref()
+            .and_then(|id| scripts.get(id))
+            .copied()
+            .unwrap_or("other");
+        let slot = tally.entry(script).or_default();
+        slot.0 += 1;
+        slot.1 += usize::from(!flagged(q, r));
+    }
+    tally
+        .iter()
+        .map(|(s, (n, wrong))| format!("{s:>22}: {n:6} queries, {wrong:4} wrong\n"))
+        .collect()
+}
+
 fn cross_script(q: &LabelledQuery) -> bool {
     is_cross_script(&q.kind)
 }
 
 #[test]
 fn recall_and_false_positive_rate_on_held_out_half() {
-    let (s, qs) = setup();
+    let (s, qs, scripts) = setup();
     let listed = qs.iter().filter(|q| q.expected.is_some()).count();
     let unlisted = qs.len() - listed;
     assert!(
@@ -89,6 +140,10 @@ fn recall_and_false_positive_rate_on_held_out_half() {
     let cross = figures(&cross_q, &cross_r, Some(1));
     eprintln!("tune half: {tune:?}\nholdout half: {hold:?}\nholdout, same-script variants: {same:?}\nholdout, cross-script variants: {cross:?}");
     eprintln!("held-out half by kind:\n{}", breakdown(&qs, &rs, 1));
+    eprintln!(
+        "held-out cross-script variants by writing system:\n{}",
+        by_writing_system(&qs, &rs, &scripts, 1)
+    );
     if std::env::var_os("SCREEN_TUNE_MISSES").is_some() {
         eprintln!(
             "tune half by kind, with its misses:\n{}",
@@ -121,7 +176,7 @@ fn recall_and_false_positive_rate_on_held_out_half() {
 
 #[test]
 fn threshold_tuned_on_one_half_holds_on_the_other() {
-    let (mut s, qs) = setup();
+    let (mut s, qs, _) = setup();
     // The review threshold with the best recall at FPR <= 1% on the tune half...
     let tuned = tune_review_threshold(&s, &qs, 0, 0.01);
     let default = *s.config();
@@ -144,7 +199,7 @@ fn threshold_tuned_on_one_half_holds_on_the_other() {
 
 #[test]
 fn blocking_loses_no_expected_hit() {
-    let (s, qs) = setup();
+    let (s, qs, _) = setup();
     let mut lost = Vec::new();
     for q in qs.iter().filter(|q| q.expected.is_some()).step_by(7) {
         let full = s.best_score_exhaustive(&q.name, q.country.as_deref());
