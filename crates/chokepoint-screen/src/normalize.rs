@@ -239,6 +239,9 @@ pub const SYNONYMS: &[(&str, &[&str])] = &[
     ("systems", &["system"]),
     ("physics", &["fizika", "fiziki"]),
     ("trading", &["trade", "maoyi", "torgovyi"]),
+    // One word in the lists' names of national oil companies (`Syrian Petroleum Company`,
+    // `National Iranian Oil Company`); 石油, نفط, нефть read either.
+    ("oil", &["petroleum"]),
     (
         "semiconductor",
         &["semiconductors", "bandaoti", "poluprovodnik"],
@@ -452,6 +455,8 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("هواپیمایی", "air"),
     ("هوایی", "aviation"),
     ("هوافضا", "aerospace"),
+    ("فضایی", "space"),
+    ("فضائية", "space"),
     ("دفاع", "defense"),
     ("دفاعی", "defense"),
     ("انرژی", "energy"),
@@ -2569,8 +2574,14 @@ pub fn phonetic_key(token: &str) -> String {
             ("f", 2)
         } else if rest.starts_with(b"ck") {
             ("k", 2)
-        } else if rest.starts_with(b"kh") || rest.starts_with(b"gh") {
+        } else if rest.starts_with(b"kh") || (rest.starts_with(b"gh") && i > 0 && b[i - 1] == b'n')
+        {
+            // (`ngh` is pinyin `ng` + `h`: `Shanghai`, `Zhonghua`.)
             ("", 2)
+        } else if rest.starts_with(b"gh") {
+            // غ, and the Persian ق that Latin writes `gh` (`Bagheri` / `Baqeri`, `Ghasem` /
+            // `Qasem`): the `k` that `q` and `g` are.
+            ("k", 2)
         } else if rest.starts_with(b"zh") || rest.starts_with(b"dj") {
             ("j", 2)
         } else if rest.starts_with(b"sh") || rest.starts_with(b"ch") || rest.starts_with(b"ts") {
@@ -2611,6 +2622,13 @@ mod tests {
 
     fn toks(n: &Normalizer, s: &str) -> Vec<String> {
         n.normalize(s).tokens.into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn persian_gh_is_the_k_of_q_but_pinyin_ngh_is_not() {
+        assert_eq!(phonetic_key("bagheri"), phonetic_key("baqeri"));
+        assert_eq!(phonetic_key("ghasem"), phonetic_key("qasem"));
+        assert_eq!(phonetic_key("shanghai"), phonetic_key("shanhai"));
     }
 
     #[test]
@@ -2668,7 +2686,7 @@ mod tests {
         );
         assert_eq!(
             toks(&n, "PETRÓLEOS DE VENEZUELA, S.A."),
-            ["petroleos", "of", "venezuela"]
+            ["oil", "of", "venezuela"]
         );
         assert_eq!(toks(&n, "Kata'ib Hizballah"), ["kataib", "hizballah"]);
         // A name that is only a legal-form word keeps it.
