@@ -10,7 +10,11 @@ import csv
 import re
 import sys
 
-from pypinyin import lazy_pinyin
+from pypinyin import lazy_pinyin, load_phrases_dict
+
+# Place names pypinyin's phrase dictionary reads with the wrong reading of a polyphonic
+# character (长 is `chang` in place names: 长海 Changhai, as in 长江 and 长沙).
+load_phrases_dict({"长海": [["cháng"], ["hǎi"]]})
 
 path = sys.argv[1]
 with open(path, encoding="utf-8", newline="") as f:
