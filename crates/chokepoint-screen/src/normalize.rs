@@ -721,6 +721,7 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
     ("zhonggong", "heavy industry"),
     ("kegong", "science and industry"),
     ("yunzaihuojian", "launch vehicle"),
+    ("youdian", "posts and telecommunications"),
     ("jichengdianlu", "integrated circuit"),
     ("gaoxingneng", "high performance"),
     ("shengchan", "production"),
@@ -2118,16 +2119,28 @@ impl Normalizer {
             // `shi` (市, city) or `sheng` (省, province) after a place written in pinyin
             // (`Xia Men Shi`): an administrative suffix, as 市 and 省 are in characters.
             let kept: Vec<RawToken>;
-            let run = if run
-                .iter()
-                .skip(2)
-                .any(|t| t.text == "shi" || t.text == "sheng")
+            // (Characters drop 市 and 省 themselves: `生` in `新疆生产` is `sheng` too.) Not
+            // when the syllable starts a word with the next (`Xin Jiang Sheng Chan`, 生产).
+            let starts_word = |k: usize| {
+                (2..=3).any(|len| {
+                    k + len <= run.len() && {
+                        let w: String = run[k..k + len].iter().map(|t| t.text.as_str()).collect();
+                        self.vocabulary.contains(&w)
+                    }
+                })
+            };
+            let run = if run[0].script == Script::Latin
+                && run
+                    .iter()
+                    .skip(2)
+                    .any(|t| t.text == "shi" || t.text == "sheng")
             {
                 kept = run
                     .iter()
                     .enumerate()
                     .filter(|(k, t)| {
                         !((t.text == "shi" || t.text == "sheng")
+                            && !starts_word(*k)
                             && (2..=3).any(|len| {
                                 *k >= len && {
                                     let place: String =
@@ -2657,6 +2670,17 @@ mod tests {
         assert_eq!(phonetic_key("bagheri"), phonetic_key("baqeri"));
         assert_eq!(phonetic_key("ghasem"), phonetic_key("qasem"));
         assert_eq!(phonetic_key("shanghai"), phonetic_key("shanhai"));
+    }
+
+    #[test]
+    fn sheng_after_a_place_is_a_province_unless_it_starts_a_word() {
+        let n = Normalizer::new();
+        // 生产 (production), not 省 (province).
+        for q in ["新疆生产建设兵团", "Xin Jiang Sheng Chan Jian She Bing Tuan"] {
+            assert_eq!(toks(&n, q)[..2], ["xinjiang", "shengchan"], "{q}");
+        }
+        assert_eq!(toks(&n, "Guang Dong Sheng Hua Wei")[0], "guangdong");
+        assert!(!toks(&n, "Guang Dong Sheng Hua Wei").contains(&"sheng".to_string()));
     }
 
     #[test]
