@@ -1263,9 +1263,19 @@ const ORDINAL_WORDS: &[&str] = &[
     "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
 ];
 
-/// Numbers written one way: ordinals (`38th`, `Second`) and Chinese ordinals (`第三十八`, `Di San
-/// Shi Ba`) become digits (`38`), and the `No.` in front of a number goes (`No. 38`). Numbered
-/// institutes are many on the lists and differ only by their number, which must match exactly.
+/// How an ordinal is written once normalised: as the lists write it, a word up to ten (`second`:
+/// a misspelt `Sceond` is still near it) and digits above (`38`).
+fn ordinal(number: &str) -> String {
+    match number.parse::<usize>() {
+        Ok(n @ 1..=10) => ORDINAL_WORDS[n - 1].to_string(),
+        _ => number.trim_start_matches('0').to_string(),
+    }
+}
+
+/// Numbers written one way: ordinals (`38th`, `2nd`) and Chinese ordinals (`第三十八`, `Di San
+/// Shi Ba`, `第二`) become what [`ordinal`] writes (`38`, `second`), and the `No.` in front of a
+/// number goes (`No. 38`, `No. 2` = `second`). Numbered institutes are many on the lists and
+/// differ only by their number, which must match exactly.
 fn fold_numbers(toks: Vec<RawToken>) -> Vec<RawToken> {
     let digits_token = |text: String| RawToken {
         text,
@@ -1287,7 +1297,7 @@ fn fold_numbers(toks: Vec<RawToken>) -> Vec<RawToken> {
                 .map_while(|u| numeral_value(&u.text))
                 .collect();
             if !values.is_empty() {
-                out.push(digits_token(chinese_number(&values)));
+                out.push(digits_token(ordinal(&chinese_number(&values))));
                 i += 1 + values.len();
                 continue;
             }
@@ -1303,7 +1313,7 @@ fn fold_numbers(toks: Vec<RawToken>) -> Vec<RawToken> {
                     .find_map(|o| letters.strip_prefix(o))
                     .filter(|r| r.is_empty() || r.len() >= 3);
                 if let Some(rest) = rest {
-                    out.push(digits_token(number.to_string()));
+                    out.push(digits_token(ordinal(number)));
                     if !rest.is_empty() {
                         out.push(RawToken {
                             text: rest.to_string(),
@@ -1314,16 +1324,12 @@ fn fold_numbers(toks: Vec<RawToken>) -> Vec<RawToken> {
                     continue;
                 }
             }
-            if let Some(k) = ORDINAL_WORDS.iter().position(|o| *o == w) {
-                out.push(digits_token((k + 1).to_string()));
-                i += 1;
-                continue;
-            }
-            let next_is_number = toks
+            let next_number = toks
                 .get(i + 1)
-                .is_some_and(|u| u.text.bytes().next().is_some_and(|b| b.is_ascii_digit()));
-            if matches!(w, "no" | "nr") && next_is_number {
-                i += 1;
+                .filter(|u| !u.text.is_empty() && u.text.bytes().all(|b| b.is_ascii_digit()));
+            if let (Some(n), true) = (next_number, matches!(w, "no" | "nr")) {
+                out.push(digits_token(ordinal(&n.text)));
+                i += 2;
                 continue;
             }
         }
@@ -2069,7 +2075,7 @@ impl Normalizer {
 
     /// Normalises a name (see the module documentation for the steps).
     pub fn normalize(&self, name: &str) -> NormalizedName {
-        let mut toks = self.split_joined(fold_numbers(raw_tokens(name)));
+        let mut toks = fold_numbers(self.split_joined(raw_tokens(name)));
         let mut legal_forms = Vec::new();
         // Step 4: legal forms at either end, repeatedly, while the name proper keeps a token.
         loop {
@@ -2676,7 +2682,10 @@ mod tests {
     fn sheng_after_a_place_is_a_province_unless_it_starts_a_word() {
         let n = Normalizer::new();
         // 生产 (production), not 省 (province).
-        for q in ["新疆生产建设兵团", "Xin Jiang Sheng Chan Jian She Bing Tuan"] {
+        for q in [
+            "新疆生产建设兵团",
+            "Xin Jiang Sheng Chan Jian She Bing Tuan",
+        ] {
             assert_eq!(toks(&n, q)[..2], ["xinjiang", "shengchan"], "{q}");
         }
         assert_eq!(toks(&n, "Guang Dong Sheng Hua Wei")[0], "guangdong");
@@ -2688,6 +2697,22 @@ mod tests {
         let n = Normalizer::new();
         let want = toks(&n, "CETC 38th Research Institute");
         assert!(want.contains(&"38".to_string()), "{want:?}");
+        // Up to ten, the word the lists write, misspellings still near it.
+        assert_eq!(
+            toks(&n, "2nd Economic Committee"),
+            toks(&n, "Second Economic Committee")
+        );
+        assert_eq!(
+            toks(&n, "No. 2 Economic Committee"),
+            toks(&n, "Second Economic Committee")
+        );
+        // Two words run together split on the list's words first (the matcher adds them).
+        let mut listed = Normalizer::new();
+        listed.extend_vocabulary(["second", "economic", "committee"]);
+        assert_eq!(
+            toks(&listed, "SecondEconomic Committee"),
+            toks(&n, "Second Economic Committee")
+        );
         for q in [
             "CETC No. 38 Research Institute",
             "CETC Nr 38 Research Institute",
@@ -2704,16 +2729,15 @@ mod tests {
             ),
             ("中国电子科技集团公司第十四研究所", "14"),
             ("第二百零三研究所", "203"),
-            ("中国航天科工集团第二研究院", "2"),
+            ("中国航天科工集团第二研究院", "second"),
             (
                 "Zhong Guo Hang Tian Ke Gong Ji Tuan Di Er Yan Jiu Yuan",
-                "2",
+                "second",
             ),
         ] {
             let t = toks(&n, q);
             assert!(t.contains(&number.to_string()), "{q}: {t:?}");
         }
-        assert!(toks(&n, "CASIC Second Academy").contains(&"2".to_string()));
         // The syllables around the number still segment into words.
         assert_eq!(
             toks(&n, "中国电子科技集团公司第三十八研究所")[5..],
