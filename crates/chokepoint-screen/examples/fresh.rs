@@ -1,5 +1,7 @@
-//! The matcher on names it was never developed on: `tests/data/fresh_names.csv` (real names of
-//! the same lists, written down after the matcher's tables were, and never used to tune it).
+//! The matcher on names it was not developed on: `tests/data/fresh_names.csv` by default (real
+//! names of the same lists, written down after the matcher's tables were; a development set
+//! since stop 15), or the files given (`fresh2_names.csv`, `fresh3_names.csv`: see
+//! tests/data/README.md for which are still unseen).
 //! The screening list is both files; queries are generated, as for the quality test, and those
 //! of the fresh entities are counted, all of them (there is no tune half here).
 //! `cargo run --release -p chokepoint-screen --example fresh [NAMES.csv...] [SEED...]`

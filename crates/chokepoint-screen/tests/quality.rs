@@ -151,8 +151,8 @@ fn recall_and_false_positive_rate_on_held_out_half() {
         );
     }
     // The false-positive target (<= 1%) on the held-out half, and floors a little
-    // below the measured recall (regression guards; measured: 0.943 overall, 0.987
-    // same-script, 0.707 cross-script, scripts/bench/screen.sh). Recall >= 0.98 is met on same-script variants
+    // below the measured recall (regression guards; measured: 0.946 overall, 0.987
+    // same-script, 0.726 cross-script, scripts/bench/screen.sh). Recall >= 0.98 is met on same-script variants
     // only: cross-script variants whose listed English name is a brand or a translation
     // (`海思` / `HiSilicon`, `浪潮` / `Inspur`) are out of reach without the native name among
     // the list's aliases, see tests/data/README.md.
@@ -166,7 +166,7 @@ fn recall_and_false_positive_rate_on_held_out_half() {
         "held-out: {hold:?}\n{}",
         breakdown(&qs, &rs, 1)
     );
-    assert!(cross.recall >= 0.70, "held-out cross-script: {cross:?}");
+    assert!(cross.recall >= 0.72, "held-out cross-script: {cross:?}");
     assert!(
         hold.recall >= 0.94,
         "held-out: {hold:?}\n{}",
