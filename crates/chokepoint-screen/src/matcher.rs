@@ -737,11 +737,49 @@ fn token_sim_text<'a>(
     if phon_eq && ap.len() >= 3 && s >= 0.7 && lead(at) == lead(bt) {
         s = s.max(0.92);
     }
-    if s < 0.84 {
+    if s < 0.84 || (!arabic && other_pinyin_name(at, bt)) {
         0.0
     } else {
         s
     }
+}
+
+/// Whether two words are both pinyin names of two syllables or more that differ by a whole
+/// syllable (`dahai` / `dahua`, `haiwei` / `huawei`, `changkai` / `changxin`) or by more than
+/// two letters and their number of syllables: two names, not one misspelt. A typo changes a letter or so of a syllable
+/// (`huawai` / `huawei`); pinyin is dense enough that a syllable changed for another is the
+/// usual way to coin a look-alike of a Chinese brand.
+fn other_pinyin_name(a: &str, b: &str) -> bool {
+    use crate::normalize::pinyin_split;
+    let (Some(x), Some(y)) = (pinyin_split(a), pinyin_split(b)) else {
+        return false;
+    };
+    if x.len() < 2 || y.len() < 2 {
+        return false;
+    }
+    if x.len() != y.len() {
+        // A letter dropped or added may split a word otherwise (`mleiling` reads `m lei ling`,
+        // `tianin` `ti a nin`): a typo, two at most; three edits or more are another name
+        // (`zhichang` / `zhipuhuazhang`).
+        return edit_distance(a, b) >= 3;
+    }
+    x.iter().zip(&y).any(|(p, q)| edit_distance(p, q) >= 2)
+}
+
+/// Levenshtein distance of two short ASCII words (pinyin syllables).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 impl Screener {
@@ -1759,6 +1797,35 @@ mod tests {
             MatchConfig::default(),
             &NoProgress,
         )
+    }
+
+    #[test]
+    fn a_pinyin_name_with_another_syllable_is_another_name() {
+        // A syllable for another: two names.
+        for (a, b) in [
+            ("dahai", "dahua"),
+            ("haiwei", "huawei"),
+            ("changkai", "changxin"),
+            ("haiyun", "haiguang"),
+            ("zhichang", "zhipuhuazhang"),
+        ] {
+            assert!(other_pinyin_name(a, b), "{a} / {b}");
+            assert_eq!(
+                token_sim_text(a, "", Script::Latin, b, "", Script::Latin),
+                0.0,
+                "{a} / {b}"
+            );
+        }
+        // A letter or two of a syllable, a letter dropped or added: typos.
+        for (a, b) in [
+            ("huawai", "huawei"),
+            ("changxi", "changxin"),
+            ("mleiling", "meiling"),
+            ("tianin", "tianjin"),
+            ("kaspersky", "kasperksy"),
+        ] {
+            assert!(!other_pinyin_name(a, b), "{a} / {b}");
+        }
     }
 
     #[test]

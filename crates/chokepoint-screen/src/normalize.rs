@@ -1535,6 +1535,13 @@ fn is_pinyin_word(w: &str) -> bool {
 /// (`shenzhen` -> `sz`, `dajiang` -> `dj`), as Chinese names are abbreviated (`SZ DJI`); `None`
 /// for a word that is not pinyin or is one syllable.
 pub fn pinyin_initials(w: &str) -> Option<String> {
+    let syllables = pinyin_split(w)?;
+    (syllables.len() >= 2).then(|| syllables.iter().map(|s| &s[..1]).collect())
+}
+
+/// The pinyin syllables of a word of 4 to 24 letters, fewest first (`shenzhen` -> `shen zhen`,
+/// `xian` -> `xian`); `None` when it is not pinyin.
+pub fn pinyin_split(w: &str) -> Option<Vec<&str>> {
     let n = w.len();
     if !(4..=24).contains(&n) || !w.is_ascii() {
         return None;
@@ -1551,23 +1558,15 @@ pub fn pinyin_initials(w: &str) -> Option<String> {
         }
     }
     let (count, _) = best[n]?;
-    if count < 2 {
-        return None;
-    }
-    let mut starts = Vec::with_capacity(count);
+    let mut syllables = Vec::with_capacity(count);
     let mut end = n;
     while end > 0 {
         let (_, start) = best[end]?;
-        starts.push(start);
+        syllables.push(&w[start..end]);
         end = start;
     }
-    Some(
-        starts
-            .iter()
-            .rev()
-            .map(|&i| w.as_bytes()[i] as char)
-            .collect(),
-    )
+    syllables.reverse();
+    Some(syllables)
 }
 
 fn is_pinyin_syllable(t: &str) -> bool {
