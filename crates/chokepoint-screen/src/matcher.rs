@@ -734,10 +734,14 @@ fn token_sim_text<'a>(
         // Jaro-Winkler forgives a letter added or dropped early in a long word poorly
         // (`nokvikombank` / `novikombank` 0.87): one or two edits in a word of six letters or
         // more count as the share of letters they leave alone.
-        if jw < 0.93 && at.len().min(bt.len()) >= 6 {
+        let (short, long) = (at.len().min(bt.len()), at.len().max(bt.len()));
+        // Only where it can lift the word over the 0.84 floor: a long enough word, lengths
+        // at most two apart, Jaro-Winkler not already better than one edit would give.
+        let one_edit = 1.0 - 1.0 / long as f32;
+        if jw < 0.93 && short >= 6 && long - short <= 2 && one_edit >= 0.84 && jw < one_edit {
             let edits = edit_distance_osa(at, bt);
             if edits <= 2 {
-                jw.max(1.0 - edits as f32 / at.len().max(bt.len()) as f32)
+                jw.max(1.0 - edits as f32 / long as f32)
             } else {
                 jw
             }
