@@ -5,6 +5,7 @@
 //! The screening list is both files; queries are generated, as for the quality test, and those
 //! of the fresh entities are counted, all of them (there is no tune half here).
 //! `cargo run --release -p chokepoint-screen --example fresh [NAMES.csv...] [SEED...]`
+//! (`FRESH_NATIVE_ALIASES=1`: with the native names among the list's aliases.)
 use chokepoint_core::NoProgress;
 use chokepoint_screen::eval::{
     build_eval_set, figures, is_cross_script, load_eval_inputs, KindTally,
@@ -45,7 +46,17 @@ fn main() {
     }
     let show = std::env::var("FRESH_MISSES").is_ok();
     let all: Vec<_> = known.iter().chain(&fresh).cloned().collect();
-    let s = Screener::build(all.clone(), MatchConfig::default(), &NoProgress);
+    // FRESH_NATIVE_ALIASES=1: the list carries each entry's native name as an alias, as
+    // OpenSanctions publishes them (the queries are generated from the list without them).
+    let mut listed = all.clone();
+    if std::env::var_os("FRESH_NATIVE_ALIASES").is_some() {
+        for e in &mut listed {
+            if let Some(n) = natives.get(&e.list_id).filter(|n| !n.native.is_empty()) {
+                e.aliases.push(n.native.clone());
+            }
+        }
+    }
+    let s = Screener::build(listed, MatchConfig::default(), &NoProgress);
     let mut by_kind = KindTally::default();
     let (mut qs_all, mut rs_all) = (Vec::new(), Vec::new());
     for seed in seeds {
