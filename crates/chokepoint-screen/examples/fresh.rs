@@ -8,7 +8,7 @@
 //! (`FRESH_NATIVE_ALIASES=1`: with the native names among the list's aliases.)
 use chokepoint_core::NoProgress;
 use chokepoint_screen::eval::{
-    build_eval_set, figures, is_cross_script, load_eval_inputs, KindTally,
+    build_eval_set, figures, is_cross_script, load_eval_inputs, native_names_as_aliases, KindTally,
 };
 use chokepoint_screen::{MatchConfig, Screener};
 use std::path::Path;
@@ -50,11 +50,7 @@ fn main() {
     // OpenSanctions publishes them (the queries are generated from the list without them).
     let mut listed = all.clone();
     if std::env::var_os("FRESH_NATIVE_ALIASES").is_some() {
-        for e in &mut listed {
-            if let Some(n) = natives.get(&e.list_id).filter(|n| !n.native.is_empty()) {
-                e.aliases.push(n.native.clone());
-            }
-        }
+        native_names_as_aliases(&mut listed, &natives);
     }
     let s = Screener::build(listed, MatchConfig::default(), &NoProgress);
     let mut by_kind = KindTally::default();

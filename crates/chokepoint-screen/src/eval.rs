@@ -916,6 +916,20 @@ pub fn load_eval_inputs(
     Ok((list.entries, natives))
 }
 
+/// Adds each entry's native-script name to its aliases, as lists that publish such names carry
+/// them (OpenSanctions' FollowTheMoney `name`/`alias`): what the matcher does when the list
+/// itself holds the name no reading reaches. The labelled set is built without them.
+pub fn native_names_as_aliases(
+    entries: &mut [ListEntry],
+    natives: &std::collections::HashMap<String, NativeName>,
+) {
+    for e in entries {
+        if let Some(n) = natives.get(&e.list_id).filter(|n| !n.native.is_empty()) {
+            e.aliases.push(n.native.clone());
+        }
+    }
+}
+
 /// Builds the labelled set from list entries and their native-script names (by list id).
 pub fn build_eval_set(
     entries: &[ListEntry],
