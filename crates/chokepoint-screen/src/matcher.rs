@@ -763,9 +763,9 @@ fn token_sim_text<'a>(
 
 /// Whether two words are both pinyin names of two syllables or more that differ by a whole
 /// syllable (`dahai` / `dahua`, `haiwei` / `huawei`, `changkai` / `changxin`) or by more than
-/// two letters and their number of syllables: two names, not one misspelt. A typo changes a letter or so of a syllable
-/// (`huawai` / `huawei`); pinyin is dense enough that a syllable changed for another is the
-/// usual way to coin a look-alike of a Chinese brand.
+/// two letters and their number of syllables: two names, not one misspelt. A typo changes a
+/// letter or so of a syllable (`huawai` / `huawei`); pinyin is dense enough that a syllable
+/// changed for another is the usual way to coin a look-alike of a Chinese brand.
 fn other_pinyin_name(a: &str, b: &str) -> bool {
     use crate::normalize::pinyin_split;
     let (Some(x), Some(y)) = (pinyin_split(a), pinyin_split(b)) else {
@@ -778,13 +778,13 @@ fn other_pinyin_name(a: &str, b: &str) -> bool {
         // A letter dropped or added may split a word otherwise (`mleiling` reads `m lei ling`,
         // `tianin` `ti a nin`): a typo, two at most; three edits or more are another name
         // (`zhichang` / `zhipuhuazhang`).
-        return edit_distance(a, b) >= 3;
+        return edit_distance_osa(a, b) >= 3;
     }
-    x.iter().zip(&y).any(|(p, q)| edit_distance(p, q) >= 2)
+    x.iter().zip(&y).any(|(p, q)| edit_distance_osa(p, q) >= 2)
 }
 
-/// Edit distance of two words counting a swap of two adjacent letters as one edit (optimal
-/// string alignment), on bytes.
+/// Edit distance of two words (or syllables) counting a swap of two adjacent letters as one
+/// edit (optimal string alignment), on bytes.
 fn edit_distance_osa(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let w = b.len() + 1;
@@ -808,22 +808,6 @@ fn edit_distance_osa(a: &str, b: &str) -> usize {
         }
     }
     d[a.len() * w + b.len()]
-}
-
-/// Levenshtein distance of two short ASCII words (pinyin syllables).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 impl Screener {
