@@ -1828,6 +1828,74 @@ mod tests {
     }
 
     #[test]
+    fn odd_names_never_panic_and_score_in_range() {
+        // Characters the pipeline treats specially, mixed at random: numerals and 第 (Chinese
+        // ordinals), Hangul, Arabic with marks, Cyrillic, digits, ordinal suffixes, legal forms,
+        // punctuation, a combining mark, an emoji.
+        const PIECES: &[&str] = &[
+            "第",
+            "三",
+            "十",
+            "八",
+            "百",
+            "零",
+            "二",
+            "一",
+            "研究所",
+            "di",
+            "san",
+            "shi",
+            "ba",
+            "리",
+            "병",
+            "철",
+            "조선",
+            "은행",
+            "محمد",
+            "ال",
+            "ّ",
+            "ООО",
+            "«",
+            "»",
+            "No.",
+            "no",
+            "0",
+            "000",
+            "38",
+            "th",
+            "nd",
+            "Co.,",
+            "Ltd",
+            "有限公司",
+            " ",
+            "-",
+            "'",
+            "&",
+            "\u{301}",
+            "🚀",
+            "x",
+            "Sheng",
+            "Xin",
+            "Jiang",
+            "市",
+            "省",
+            "Second",
+            "sceond",
+        ];
+        let s = screener();
+        let mut rng = crate::eval::SplitMix::new(7);
+        for _ in 0..3000 {
+            let n = rng.below(14);
+            let name: String = (0..n)
+                .map(|_| *rng.pick(PIECES))
+                .collect::<Vec<_>>()
+                .join(if rng.below(2) == 0 { "" } else { " " });
+            let r = s.screen(&name, None);
+            assert!((0.0..=1.0).contains(&r.score), "{name:?}: {}", r.score);
+        }
+    }
+
+    #[test]
     fn a_letter_added_early_in_a_long_word_is_a_typo() {
         let sim = |a, b| token_sim_text(a, "", Script::Latin, b, "", Script::Latin);
         assert!(sim("nokvikombank", "novikombank") >= 0.9);

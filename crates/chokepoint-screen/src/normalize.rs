@@ -1265,13 +1265,14 @@ fn chinese_number(values: &[u32]) -> String {
     for &v in values {
         match v {
             10 | 100 => {
-                total += digit.unwrap_or(1) * v;
+                // Saturating: a name of millions of numerals must not overflow.
+                total = total.saturating_add(digit.unwrap_or(1) * v);
                 digit = None;
             }
             d => digit = Some(d),
         }
     }
-    (total + digit.unwrap_or(0)).to_string()
+    total.saturating_add(digit.unwrap_or(0)).to_string()
 }
 
 /// English ordinal words, as the lists write the numbered institutes and academies
@@ -1285,7 +1286,10 @@ const ORDINAL_WORDS: &[&str] = &[
 fn ordinal(number: &str) -> String {
     match number.parse::<usize>() {
         Ok(n @ 1..=10) => ORDINAL_WORDS[n - 1].to_string(),
-        _ => number.trim_start_matches('0').to_string(),
+        _ => match number.trim_start_matches('0') {
+            "" => "0".to_string(),
+            n => n.to_string(),
+        },
     }
 }
 
@@ -2759,6 +2763,8 @@ mod tests {
             toks(&n, "中国电子科技集团公司第三十八研究所")[5..],
             ["38", "institute"]
         );
+        assert_eq!(toks(&n, "Plant No. 000")[1], "0");
+        assert_eq!(chinese_number(&[9, 100].repeat(100)), "90000");
         // `no` is a word (a Korean surname) unless a number follows.
         assert_eq!(toks(&n, "No Kwang Chol").len(), 3);
     }
