@@ -176,6 +176,8 @@ struct PTok {
     /// Generic vocabulary or a country word of the tables (`technology`, `group`, `china`, a
     /// legal-form or organisation-kind word).
     generic: bool,
+    /// What the word gives an abbreviation ([`abbreviation_part`]), worked out once.
+    abbreviation: String,
 }
 
 /// Whether two tokens may match approximately: a place against another known word may not
@@ -210,6 +212,9 @@ struct Unit {
     phon: String,
     script: Script,
     hist: [u8; 37],
+    /// Where the word's pinyin syllables end (empty when it is not pinyin): for
+    /// [`other_pinyin_name`], split once per word rather than once per comparison.
+    syllable_ends: Vec<u8>,
 }
 
 impl Unit {
@@ -223,11 +228,23 @@ impl Unit {
             };
             hist[i] = hist[i].saturating_add(1);
         }
+        let syllable_ends = crate::normalize::pinyin_split(text)
+            .map(|syl| {
+                syl.iter()
+                    .scan(0usize, |end, s| {
+                        *end += s.len();
+                        // A pinyin word is at most 24 letters (`pinyin_split`).
+                        Some(*end as u8)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Unit {
             text: text.to_string(),
             phon: phon.to_string(),
             script,
             hist,
+            syllable_ends,
         }
     }
 }
@@ -268,7 +285,15 @@ fn unit_sim(a: &Unit, b: &Unit) -> f32 {
             return 0.0;
         }
     }
-    token_sim_text(&a.text, &a.phon, a.script, &b.text, &b.phon, b.script)
+    let s = token_sim_spelling(&a.text, &a.phon, a.script, &b.text, &b.phon, b.script);
+    if s > 0.0
+        && !arabic
+        && other_pinyin_syllables(&a.text, &a.syllable_ends, &b.text, &b.syllable_ends)
+    {
+        0.0
+    } else {
+        s
+    }
 }
 
 /// One side of a comparison: a token or an adjacent pair of a prepared name, by index.
@@ -678,7 +703,19 @@ fn credit(s: f32) -> f32 {
 const CREDIT_SLOPE: f32 = 2.0;
 
 /// Similarity of two tokens in [0, 1] (see the module documentation).
-fn token_sim_text<'a>(
+fn token_sim_text(at: &str, ap: &str, ascr: Script, bt: &str, bp: &str, bscr: Script) -> f32 {
+    let s = token_sim_spelling(at, ap, ascr, bt, bp, bscr);
+    let arabic = ascr == Script::Arabic || bscr == Script::Arabic;
+    if s > 0.0 && !arabic && other_pinyin_name(at, bt) {
+        0.0
+    } else {
+        s
+    }
+}
+
+/// [`token_sim_text`] but for [`other_pinyin_name`], which the cached path works out from
+/// syllables split once per word.
+fn token_sim_spelling<'a>(
     at: &'a str,
     ap: &'a str,
     ascr: Script,
@@ -754,7 +791,7 @@ fn token_sim_text<'a>(
     if phon_eq && ap.len() >= 3 && s >= 0.7 && lead(at) == lead(bt) {
         s = s.max(0.92);
     }
-    if s < 0.84 || (!arabic && other_pinyin_name(at, bt)) {
+    if s < 0.84 {
         0.0
     } else {
         s
@@ -771,6 +808,34 @@ fn other_pinyin_name(a: &str, b: &str) -> bool {
     let (Some(x), Some(y)) = (pinyin_split(a), pinyin_split(b)) else {
         return false;
     };
+    other_pinyin_split(a, &x, b, &y)
+}
+
+/// [`other_pinyin_name`] from the ends of the words' syllables ([`Unit::syllable_ends`]).
+fn other_pinyin_syllables<'w>(
+    a: &'w str,
+    a_ends: &[u8],
+    b: &'w str,
+    b_ends: &[u8],
+) -> bool {
+    if a_ends.len() < 2 || b_ends.len() < 2 {
+        return false;
+    }
+    let split = |w: &'w str, ends: &[u8]| -> Vec<&'w str> {
+        let mut start = 0;
+        ends.iter()
+            .filter_map(|&e| {
+                let piece = w.get(start..e as usize);
+                start = e as usize;
+                piece
+            })
+            .collect()
+    };
+    other_pinyin_split(a, &split(a, a_ends), b, &split(b, b_ends))
+}
+
+/// [`other_pinyin_name`] of two words split into syllables.
+fn other_pinyin_split(a: &str, x: &[&str], b: &str, y: &[&str]) -> bool {
     if x.len() < 2 || y.len() < 2 {
         return false;
     }
@@ -780,7 +845,7 @@ fn other_pinyin_name(a: &str, b: &str) -> bool {
         // (`zhichang` / `zhipuhuazhang`).
         return edit_distance_osa(a, b) >= 3;
     }
-    x.iter().zip(&y).any(|(p, q)| edit_distance_osa(p, q) >= 2)
+    x.iter().zip(y).any(|(p, q)| edit_distance_osa(p, q) >= 2)
 }
 
 /// Edit distance of two words (or syllables) counting a swap of two adjacent letters as one
@@ -1049,6 +1114,7 @@ impl Screener {
                     // `compute_weight`); particles (`of`) are not generic words.
                     generic: weight == LEGAL_WORD_WEIGHT
                         || self.normalizer.is_canonical_word(&t.text),
+                    abbreviation: abbreviation_part(&self.normalizer, &t.text),
                     text: t.text.clone(),
                     script: t.script,
                 }
@@ -1114,11 +1180,11 @@ impl Screener {
         // consecutive words are keys of kind `w` on the list side, looked up by a query's short
         // words, and the query's own are looked up among the list's short words.
         if p.tokens.len() >= 2 {
-            let parts: Vec<String> = p
+            let parts: Vec<&str> = p
                 .tokens
                 .iter()
                 .filter(|t| !STOP.contains(&t.text.as_str()))
-                .map(|t| abbreviation_part(&self.normalizer, t))
+                .map(|t| t.abbreviation.as_str())
                 .collect();
             for a in 0..parts.len() {
                 let mut acc = String::new();
@@ -1478,9 +1544,8 @@ impl Screener {
         if !q.exact_only {
             // Initials of consecutive words on the other side (`SZ DJI` ~ `Shenzhen Dajiang
             // Innovation`, `CETC` inside a longer name).
-            let n = &self.normalizer;
-            initials_of_words(n, &q.tokens, &mut q_best, &e.tokens, &mut e_best);
-            initials_of_words(n, &e.tokens, &mut e_best, &q.tokens, &mut q_best);
+            initials_of_words(&q.tokens, &mut q_best, &e.tokens, &mut e_best);
+            initials_of_words(&e.tokens, &mut e_best, &q.tokens, &mut q_best);
         }
         // A place left out on one side only (`云从科技` against `Guangzhou Yuncong Information
         // Technology`: Chinese names often drop the city) weighs a quarter; a place against
@@ -1711,25 +1776,19 @@ const INITIALS_SIMILARITY: f32 = 0.9;
 
 /// What a word contributes to an abbreviation: the initials of its pinyin syllables
 /// (`shenzhen` -> `sz`), else (and for the tables' English words) its first letter.
-fn abbreviation_part(n: &Normalizer, t: &PTok) -> String {
-    let first = || t.text.chars().next().map(String::from).unwrap_or_default();
-    if n.is_canonical_word(&t.text) {
+fn abbreviation_part(n: &Normalizer, word: &str) -> String {
+    let first = || word.chars().next().map(String::from).unwrap_or_default();
+    if n.is_canonical_word(word) {
         return first();
     }
-    crate::normalize::pinyin_initials(&t.text).unwrap_or_else(first)
+    crate::normalize::pinyin_initials(word).unwrap_or_else(first)
 }
 
 /// Each unmatched word of 2–4 letters of `short` that equals the initials of one to four
 /// consecutive words of `long` (particles skipped; a single word only through its pinyin
 /// syllables) is matched to them with [`INITIALS_SIMILARITY`]: Chinese names are abbreviated
 /// by the initials of their syllables, organisations by their words' initials.
-fn initials_of_words(
-    n: &Normalizer,
-    short: &[PTok],
-    short_best: &mut [f32],
-    long: &[PTok],
-    long_best: &mut [f32],
-) {
+fn initials_of_words(short: &[PTok], short_best: &mut [f32], long: &[PTok], long_best: &mut [f32]) {
     for (u, t) in short.iter().enumerate() {
         let len = t.text.len();
         if short_best[u] > 0.0
@@ -1739,16 +1798,16 @@ fn initials_of_words(
         {
             continue;
         }
-        let parts: Vec<(usize, String)> = long
+        let parts: Vec<(usize, &str)> = long
             .iter()
             .enumerate()
             .filter(|(_, w)| !STOP.contains(&w.text.as_str()))
-            .map(|(i, w)| (i, abbreviation_part(n, w)))
+            .map(|(i, w)| (i, w.abbreviation.as_str()))
             .collect();
         'start: for a in 0..parts.len() {
             let mut acc = String::new();
             for b in a..parts.len().min(a + 4) {
-                acc.push_str(&parts[b].1);
+                acc.push_str(parts[b].1);
                 if acc.len() > len {
                     break;
                 }
@@ -2080,6 +2139,7 @@ mod tests {
                     place: false,
                     known: false,
                     generic: false,
+                    abbreviation: String::new(),
                 })
                 .collect();
             acronyms(&initials(&toks), raw, &n).contains(&a.to_string())
