@@ -812,12 +812,7 @@ fn other_pinyin_name(a: &str, b: &str) -> bool {
 }
 
 /// [`other_pinyin_name`] from the ends of the words' syllables ([`Unit::syllable_ends`]).
-fn other_pinyin_syllables<'w>(
-    a: &'w str,
-    a_ends: &[u8],
-    b: &'w str,
-    b_ends: &[u8],
-) -> bool {
+fn other_pinyin_syllables<'w>(a: &'w str, a_ends: &[u8], b: &'w str, b_ends: &[u8]) -> bool {
     if a_ends.len() < 2 || b_ends.len() < 2 {
         return false;
     }
