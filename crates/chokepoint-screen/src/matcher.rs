@@ -1849,36 +1849,37 @@ mod tests {
         }
     }
 
+    /// A screener over these entries with the default configuration.
+    fn screener_of(entries: Vec<ListEntry>) -> Screener {
+        Screener::build(entries, MatchConfig::default(), &NoProgress)
+    }
+
     fn screener() -> Screener {
-        Screener::build(
-            vec![
-                entry("1", "Huawei Technologies Co., Ltd.", &["Huawei"], "CN"),
-                entry(
-                    "2",
-                    "Joint Stock Company Rosoboronexport",
-                    &["Rosoboronexport"],
-                    "RU",
-                ),
-                entry(
-                    "3",
-                    "Beijing Zhipu Huazhang Technology Co., Ltd.",
-                    &["Zhipu AI"],
-                    "CN",
-                ),
-                entry("4", "Mahan Air", &["Mahan Airlines"], "IR"),
-                entry("5", "National University of Defense Technology", &[], "CN"),
-                entry("6", "Beijing Lenovo Software Ltd.", &[], "CN"),
-                entry("7", "Bank Sepah", &[], "IR"),
-                entry(
-                    "8",
-                    "Joint Stock Company Research and Production Corporation Uralvagonzavod",
-                    &[],
-                    "RU",
-                ),
-            ],
-            MatchConfig::default(),
-            &NoProgress,
-        )
+        screener_of(vec![
+            entry("1", "Huawei Technologies Co., Ltd.", &["Huawei"], "CN"),
+            entry(
+                "2",
+                "Joint Stock Company Rosoboronexport",
+                &["Rosoboronexport"],
+                "RU",
+            ),
+            entry(
+                "3",
+                "Beijing Zhipu Huazhang Technology Co., Ltd.",
+                &["Zhipu AI"],
+                "CN",
+            ),
+            entry("4", "Mahan Air", &["Mahan Airlines"], "IR"),
+            entry("5", "National University of Defense Technology", &[], "CN"),
+            entry("6", "Beijing Lenovo Software Ltd.", &[], "CN"),
+            entry("7", "Bank Sepah", &[], "IR"),
+            entry(
+                "8",
+                "Joint Stock Company Research and Production Corporation Uralvagonzavod",
+                &[],
+                "RU",
+            ),
+        ])
     }
 
     #[test]
@@ -2081,7 +2082,7 @@ mod tests {
         a.source = "list a".into();
         let mut b = entry("1", "Mahan Air", &[], "IR");
         b.source = "list b".into();
-        let s = Screener::build(vec![a, b], MatchConfig::default(), &NoProgress);
+        let s = screener_of(vec![a, b]);
         // The translated reading (هواپیمایی -> air) runs too: still one hit per entry.
         let r = s.screen("هواپیمایی ماهان", None);
         let mut sources: Vec<&str> = r.matches.iter().map(|h| h.source.as_str()).collect();
@@ -2163,30 +2164,26 @@ mod tests {
 
     #[test]
     fn acronym_queries_match_exactly_or_not_at_all() {
-        let s = Screener::build(
-            vec![
-                entry(
-                    "1",
-                    "Semiconductor Manufacturing International Corporation",
-                    &[],
-                    "CN",
-                ),
-                entry(
-                    "2",
-                    "Moscow Institute of Physics and Technology",
-                    &["MIPT"],
-                    "RU",
-                ),
-                entry(
-                    "3",
-                    "Sugon Information Industry Co., Ltd.",
-                    &["Sugon"],
-                    "CN",
-                ),
-            ],
-            MatchConfig::default(),
-            &NoProgress,
-        );
+        let s = screener_of(vec![
+            entry(
+                "1",
+                "Semiconductor Manufacturing International Corporation",
+                &[],
+                "CN",
+            ),
+            entry(
+                "2",
+                "Moscow Institute of Physics and Technology",
+                &["MIPT"],
+                "RU",
+            ),
+            entry(
+                "3",
+                "Sugon Information Industry Co., Ltd.",
+                &["Sugon"],
+                "CN",
+            ),
+        ]);
         let r = s.screen("SMIC", None);
         assert_eq!(r.decision, Decision::Review, "{r:?}");
         assert!(r.matches[0].explanation.features.acronym);
@@ -2199,11 +2196,7 @@ mod tests {
 
     #[test]
     fn an_exactly_matched_word_is_not_reused_by_a_near_one() {
-        let s = Screener::build(
-            vec![entry("1", "Igor Ivanovich Sechin", &[], "RU")],
-            MatchConfig::default(),
-            &NoProgress,
-        );
+        let s = screener_of(vec![entry("1", "Igor Ivanovich Sechin", &[], "RU")]);
         // `ivanov` may not lean on `ivanovich` (taken by the query's own `ivanovich`), nor on
         // `ivanovich sechin` joined.
         let r = s.screen("Igor Ivanovich Ivanov", None);
@@ -2216,14 +2209,10 @@ mod tests {
 
     #[test]
     fn abbreviations_by_initials_of_words_and_syllables() {
-        let s = Screener::build(
-            vec![
-                entry("1", "SZ DJI Technology Co., Ltd.", &[], "CN"),
-                entry("2", "CETC 38th Research Institute", &[], "CN"),
-            ],
-            MatchConfig::default(),
-            &NoProgress,
-        );
+        let s = screener_of(vec![
+            entry("1", "SZ DJI Technology Co., Ltd.", &[], "CN"),
+            entry("2", "CETC 38th Research Institute", &[], "CN"),
+        ]);
         // `SZ` = Shen Zhen, `DJI` = Da Jiang + Innovation (创新, translated).
         let r = s.screen("深圳市大疆创新科技有限公司", None);
         assert_eq!(
@@ -2242,16 +2231,12 @@ mod tests {
             "{r:?}"
         );
         // The other way round: a list name in pinyin, a query abbreviated.
-        let s2 = Screener::build(
-            vec![entry(
-                "1",
-                "Shenzhen Dajiang Innovation Technology",
-                &[],
-                "CN",
-            )],
-            MatchConfig::default(),
-            &NoProgress,
-        );
+        let s2 = screener_of(vec![entry(
+            "1",
+            "Shenzhen Dajiang Innovation Technology",
+            &[],
+            "CN",
+        )]);
         let r = s2.screen("SZ DJI Technology", None);
         assert_eq!(
             r.matches.first().map(|h| h.list_id.as_str()),
@@ -2268,14 +2253,10 @@ mod tests {
 
     #[test]
     fn a_city_left_out_costs_less_than_another_word() {
-        let s = Screener::build(
-            vec![
-                entry("a", "Guangzhou Yuncong Technology", &[], "CN"),
-                entry("b", "Mingyuan Yuncong Technology", &[], "CN"),
-            ],
-            MatchConfig::default(),
-            &NoProgress,
-        );
+        let s = screener_of(vec![
+            entry("a", "Guangzhou Yuncong Technology", &[], "CN"),
+            entry("b", "Mingyuan Yuncong Technology", &[], "CN"),
+        ]);
         let all = s.screen_all_scores("Yuncong Technology", None);
         let score = |id: &str| all.iter().find(|(l, _)| l == id).map_or(0.0, |x| x.1);
         assert!(score("a") > score("b") + 0.05, "{all:?}");
@@ -2290,14 +2271,10 @@ mod tests {
 
     #[test]
     fn a_place_matches_a_known_word_only_exactly() {
-        let s = Screener::build(
-            vec![
-                entry("1", "ChangXin Memory Technologies, Inc.", &[], "CN"),
-                entry("2", "Shenzhen Dajiang Innovation Technology", &[], "CN"),
-            ],
-            MatchConfig::default(),
-            &NoProgress,
-        );
+        let s = screener_of(vec![
+            entry("1", "ChangXin Memory Technologies, Inc.", &[], "CN"),
+            entry("2", "Shenzhen Dajiang Innovation Technology", &[], "CN"),
+        ]);
         // `changjiang` (the Yangtze, a place) is not the listed word `changxin`.
         let r = s.screen("Changjiang Memory Technologies", None);
         assert_eq!(r.decision, Decision::Clear, "{r:?}");
@@ -2308,31 +2285,27 @@ mod tests {
 
     #[test]
     fn generic_words_on_one_side_weigh_half_when_every_distinctive_word_matched() {
-        let s = Screener::build(
-            vec![
-                entry(
-                    "1",
-                    "CloudWalk Technology Co., Ltd.",
-                    &["Guangzhou Yuncong Information Technology Co., Ltd."],
-                    "CN",
-                ),
-                entry("2", "Yixin Science and Technology Co., Ltd.", &[], "CN"),
-                entry("3", "Huawei Technologies Co., Ltd.", &[], "CN"),
-                // Generic words are frequent in a real list.
-                entry(
-                    "4",
-                    "Tianjin Phytium Information Technology Co., Ltd.",
-                    &[],
-                    "CN",
-                ),
-                entry("5", "Hygon Information Technology Co., Ltd.", &[], "CN"),
-                entry("6", "Xiamen Meiya Pico Information Co., Ltd.", &[], "CN"),
-                entry("7", "Inspur Group Co., Ltd.", &[], "CN"),
-                entry("8", "Sugon Information Industry Group", &[], "CN"),
-            ],
-            MatchConfig::default(),
-            &NoProgress,
-        );
+        let s = screener_of(vec![
+            entry(
+                "1",
+                "CloudWalk Technology Co., Ltd.",
+                &["Guangzhou Yuncong Information Technology Co., Ltd."],
+                "CN",
+            ),
+            entry("2", "Yixin Science and Technology Co., Ltd.", &[], "CN"),
+            entry("3", "Huawei Technologies Co., Ltd.", &[], "CN"),
+            // Generic words are frequent in a real list.
+            entry(
+                "4",
+                "Tianjin Phytium Information Technology Co., Ltd.",
+                &[],
+                "CN",
+            ),
+            entry("5", "Hygon Information Technology Co., Ltd.", &[], "CN"),
+            entry("6", "Xiamen Meiya Pico Information Co., Ltd.", &[], "CN"),
+            entry("7", "Inspur Group Co., Ltd.", &[], "CN"),
+            entry("8", "Sugon Information Industry Group", &[], "CN"),
+        ]);
         // 云从科技集团: the alias without its city and `Information`, with `Group`.
         let r = s.screen("云从科技集团股份有限公司", None);
         assert_eq!(r.matches.first().map(|h| h.list_id.as_str()), Some("1"));
@@ -2347,19 +2320,15 @@ mod tests {
 
     #[test]
     fn translated_chinese_words_reach_the_english_name() {
-        let s = Screener::build(
-            vec![
-                entry(
-                    "1",
-                    "Yangtze Memory Technologies Co., Ltd.",
-                    &["YMTC"],
-                    "CN",
-                ),
-                entry("2", "ChangXin Memory Technologies, Inc.", &[], "CN"),
-            ],
-            MatchConfig::default(),
-            &NoProgress,
-        );
+        let s = screener_of(vec![
+            entry(
+                "1",
+                "Yangtze Memory Technologies Co., Ltd.",
+                &["YMTC"],
+                "CN",
+            ),
+            entry("2", "ChangXin Memory Technologies, Inc.", &[], "CN"),
+        ]);
         for q in [
             "长江存储科技有限责任公司",
             "Chang Jiang Cun Chu Ke Ji You Xian Ze Ren Gong Si",

@@ -2696,6 +2696,11 @@ mod tests {
         n.normalize(s).tokens.into_iter().map(|t| t.text).collect()
     }
 
+    /// The translated reading of a name, if any word has one.
+    fn translated(n: &Normalizer, s: &str) -> Option<String> {
+        n.translate(&n.normalize(s)).map(|t| t.text())
+    }
+
     #[test]
     fn persian_gh_is_the_k_of_q_but_pinyin_ngh_is_not() {
         assert_eq!(phonetic_key("bagheri"), phonetic_key("baqeri"));
@@ -2875,16 +2880,15 @@ mod tests {
     #[test]
     fn name_words_translate_but_are_not_generic() {
         let n = Normalizer::new();
-        let t = n
-            .translate(&n.normalize("长江存储科技"))
-            .expect("translated");
-        assert_eq!(t.text(), "yangtze memory technology");
-        let t = n
-            .translate(&n.normalize("Shu Guang Xin Xi"))
-            .expect("translated");
-        assert_eq!(t.text(), "dawn information");
-        let t = n.translate(&n.normalize("摩尔线程")).expect("translated");
-        assert_eq!(t.text(), "moer thread");
+        assert_eq!(
+            translated(&n, "长江存储科技").as_deref(),
+            Some("yangtze memory technology")
+        );
+        assert_eq!(
+            translated(&n, "Shu Guang Xin Xi").as_deref(),
+            Some("dawn information")
+        );
+        assert_eq!(translated(&n, "摩尔线程").as_deref(), Some("moer thread"));
         // Distinctive in a name: not generic vocabulary, unlike the glossary's words.
         assert!(!n.is_generic("yangtze") && !n.is_generic("dawn") && !n.is_generic("thread"));
         assert!(n.is_generic("memory"));
@@ -2944,18 +2948,18 @@ mod tests {
     #[test]
     fn russian_abbreviations_translate_inside_a_name() {
         let n = Normalizer::new();
-        let t = n
-            .translate(&n.normalize("АО НТЦ «Модуль»"))
-            .expect("translated");
-        assert_eq!(t.text(), "research center modul");
-        let t = n
-            .translate(&n.normalize("AO NTZ Modul"))
-            .expect("translated");
-        assert_eq!(t.text(), "research center modul");
+        assert_eq!(
+            translated(&n, "АО НТЦ «Модуль»").as_deref(),
+            Some("research center modul")
+        );
+        assert_eq!(
+            translated(&n, "AO NTZ Modul").as_deref(),
+            Some("research center modul")
+        );
         // Alone, an abbreviation is any party's initials.
-        assert!(n.translate(&n.normalize("NTC")).is_none());
+        assert_eq!(translated(&n, "NTC"), None);
         // Two Latin letters are too short to tell.
-        assert!(n.translate(&n.normalize("KB Kookmin")).is_none());
+        assert_eq!(translated(&n, "KB Kookmin"), None);
     }
 
     #[test]
@@ -3036,11 +3040,11 @@ mod tests {
         let t = n.translate(&r).expect("generic Korean words translate");
         assert_eq!(t.text(), "korea mining development trading");
         // Arabic script: the article comes off before the look-up; Latin names never translate.
-        let t = n
-            .translate(&n.normalize("المصرف التجاري"))
-            .expect("translates");
-        assert_eq!(t.text(), "bank commercial");
-        assert!(n.translate(&n.normalize("Bank Melli Iran")).is_none());
+        assert_eq!(
+            translated(&n, "المصرف التجاري").as_deref(),
+            Some("bank commercial")
+        );
+        assert_eq!(translated(&n, "Bank Melli Iran"), None);
     }
 
     #[test]
