@@ -1244,10 +1244,15 @@ impl KindTally {
     /// Counts a query and its result; returns whether the result is right.
     pub fn add(&mut self, q: &LabelledQuery, r: &NameResult) -> bool {
         let ok = flagged(q, r) == q.expected.is_some();
-        let slot = self.0.entry(q.kind.clone()).or_default();
+        self.count(&q.kind, ok);
+        ok
+    }
+
+    /// Counts one answer, right or wrong, under `key` (a kind, or any other grouping).
+    pub fn count(&mut self, key: &str, ok: bool) {
+        let slot = self.0.entry(key.to_string()).or_default();
         slot.0 += 1;
         slot.1 += usize::from(!ok);
-        ok
     }
 }
 

@@ -86,7 +86,7 @@ fn by_writing_system(
     scripts: &HashMap<String, &'static str>,
     half: u8,
 ) -> String {
-    let mut tally: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    let mut tally = KindTally::default();
     for (q, r) in qs.iter().zip(rs) {
         if q.half != half || !cross_script(q) {
             continue;
@@ -97,14 +97,9 @@ fn by_writing_system(
             .and_then(|id| scripts.get(id))
             .copied()
             .unwrap_or("other");
-        let slot = tally.entry(script).or_default();
-        slot.0 += 1;
-        slot.1 += usize::from(!flagged(q, r));
+        tally.count(script, flagged(q, r));
     }
-    tally
-        .iter()
-        .map(|(s, (n, wrong))| format!("{s:>22}: {n:6} queries, {wrong:4} wrong\n"))
-        .collect()
+    tally.to_string()
 }
 
 /// The held-out half's figures over the queries `keep` keeps.
