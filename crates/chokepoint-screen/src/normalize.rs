@@ -12,7 +12,9 @@
 //!    scientific transliteration, written as they sound (`č` → `ch`, `š` → `sh`, `ž` → `zh`),
 //!    Hangul and kana are romanised.
 //!    Apostrophes vanish (`Kata'ib` → `kataib`), `&` becomes `and`, other punctuation separates.
-//! 3. Runs of one-letter tokens join (`S.A.` → `sa`, `A. Q. Khan` → `aq khan`).
+//! 3. Runs of one-letter tokens join (`S.A.` → `sa`, `A. Q. Khan` → `aq khan`); words run
+//!    together split on known words; numbers are written one way (`38th`, `No. 38`, `第三十八`,
+//!    `Di San Shi Ba` → `38`; up to ten the word: `2nd`, `第二` → `second`).
 //! 4. Legal forms (table [`LEGAL_FORMS`], written in their own scripts and normalised by this same
 //!    pipeline) are recognised at either end of the name, longest first, repeatedly, and set
 //!    aside with their class: they are evidence (weak), not part of the name proper.
@@ -23,7 +25,10 @@
 //!    jishu`, not `jisuanji shu`). Syllables that start no known word join into one word.
 //!    A polyphonic character ([`POLYPHONES`]) takes its other reading where that forms a known
 //!    word (`长江` → `changjiang`, not `zhang jiang`; `厦门` → `xiamen`), and `shi` (市, city) or
-//!    `sheng` (省, province) after a place in pinyin is dropped, as 市 and 省 are.
+//!    `sheng` (省, province) after a place in pinyin is dropped, as 市 and 省 are, unless it
+//!    starts a word (`Xin Jiang Sheng Chan`, 生产). Korean syllables are segmented the same way;
+//!    those of names are spelt as the lists spell North Korean names (`리병철` → `ri pyong
+//!    chol`).
 //! 6. Generic business words in several languages map to one canonical word (table
 //!    [`SYNONYMS`]): `keji`, `jishu`, `tekhnologii`, `tech` all become `technology`; inflected
 //!    Russian words by their stem ([`STEMS`]), also when romanised by another system and found
